@@ -1,0 +1,84 @@
+# The one entry point. `make help` lists the targets.
+#
+# STEP may be written 3, 03 or 03-framebuffer. Per-step targets forward to the step's own
+# Makefile (steps/NN-name/Makefile, which includes common/step.mk), so `make -C steps/01-boot run`
+# works too.
+
+SHELL := /bin/bash
+TOP   := $(CURDIR)
+STEPS := $(sort $(notdir $(patsubst %/Makefile,%,$(wildcard steps/[0-9][0-9]-*/Makefile))))
+
+ifneq ($(STEP),)
+STEP_DIR := $(shell common/resolve-step.sh '$(STEP)' 2>&1)
+ifneq ($(findstring error:,$(STEP_DIR)),)
+$(error $(STEP_DIR))
+endif
+endif
+
+.PHONY: help setup check-setup build run gdb objdump nm readelf diff test clean \
+        compile_commands.json
+.DEFAULT_GOAL := help
+
+## help: this list
+help:
+	@echo "The book that boots: a capability microkernel for the Raspberry Pi 3, one step at a time."
+	@echo
+	@echo "  make run STEP=01        build step 01 and boot it in QEMU (quit: Ctrl-A X)"
+	@echo "  make test               every check of every step, then the book's; ends 'N passed, N failed'"
+	@echo "  make test STEP=03       the checks of one step"
+	@echo
+	@awk '/^## /{ sub(/^## /, ""); i = index($$0, ": "); printf "  %-30s %s\n", substr($$0, 1, i - 1), substr($$0, i + 2) }' $(MAKEFILE_LIST)
+	@echo
+	@echo "  Steps: $(STEPS)"
+
+## setup: install the Debian packages the project needs (common/packages.txt)
+setup:
+	@bash common/setup.sh
+
+# Every target that runs tools checks them first; quiet when all is there.
+check-setup:
+	@bash common/setup.sh
+
+need-step:
+	@[ -n "$(STEP)" ] || { echo "error: this target needs STEP, e.g. STEP=01. Steps: $(STEPS)" >&2; exit 1; }
+
+## build STEP=NN: build build/NN-name/kernel8.img (all steps without STEP)
+build:
+	@set -e; for s in $(if $(STEP),$(STEP_DIR),$(STEPS)); do $(MAKE) -s -C steps/$$s all; done
+
+## run STEP=NN: build the step and boot it in QEMU, mini UART on this terminal
+run: need-step check-setup
+	@$(MAKE) -s -C steps/$(STEP_DIR) run
+
+## gdb STEP=NN: QEMU paused with its gdbstub, gdb-multiarch attached, stopped at kernel_main
+gdb: need-step check-setup
+	@$(MAKE) -s -C steps/$(STEP_DIR) gdb
+
+## objdump|nm|readelf STEP=NN: disassembly, symbols, ELF headers of the step's kernel
+objdump nm readelf: need-step
+	@$(MAKE) -s -C steps/$(STEP_DIR) $@
+
+## diff STEP=NN: what step NN adds to the step before it (diff -uNr)
+diff: need-step
+	@prev=$$(printf '%s\n' $(STEPS) | grep -B1 -x '$(STEP_DIR)' | head -n1); \
+	  if [ "$$prev" = "$(STEP_DIR)" ]; then echo "$(STEP_DIR) is the first step: nothing to diff against" >&2; exit 1; fi; \
+	  cd steps && diff -uNr "$$prev" "$(STEP_DIR)"; s=$$?; [ $$s -le 1 ]
+
+## test [STEP=NN]: run the checks (all steps, harness self-test and book without STEP)
+test: check-setup
+	@python3 common/test/run.py $(if $(STEP),$(STEP_DIR))
+
+## compile_commands.json: compilation database for clangd (all steps)
+compile_commands.json:
+	@set -e; for s in $(STEPS); do $(MAKE) -s -C steps/$$s compile-commands; done
+	@python3 -c 'import json,sys; print(json.dumps([e for f in sys.argv[1:] for e in json.load(open(f))], indent=1))' \
+	    $(patsubst %,build/%/compile_commands.json,$(STEPS)) > $@
+	@echo "wrote $@"
+
+# The book (book/book.mk) and the real-hardware tools (tools/hardware.mk) add their targets here.
+-include book/book.mk
+-include tools/hardware.mk
+
+## clean: remove build/ (everything the build made)
+clean:
+	rm -rf build compile_commands.json

@@ -1,0 +1,534 @@
+"""The QEMU test harness (python3 standard library only).
+
+A step's test.py registers checks with @check("name"). A check is a function that takes a
+`Step` (paths and symbols of the step's build) and either returns (PASS) or raises (FAIL); the
+message of the exception is the FAIL line, so say what was expected and what came.
+
+    from harness import check, expect_eq
+
+    @check("banner")
+    def banner(step):
+        with step.boot() as m:             # QEMU under -icount, mini UART on a socket
+            m.expect("Hello")              # waits for text (or a compiled regex), with a timeout
+            m.send(b"help\\r")
+
+Every QEMU run has a hard timeout (the process is killed), every wait has a timeout, and on a
+failure the runner prints the tail of the serial transcript. See common/test/run.py.
+"""
+
+import os
+import re
+import select
+import shutil
+import socket
+import subprocess
+import tempfile
+import threading
+import time
+import json
+
+TOP = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+QEMU = os.environ.get("QEMU", "qemu-system-aarch64")
+NM = os.environ.get("CROSS", "aarch64-linux-gnu-") + "nm"
+
+# --------------------------------------------------------------------------------------------
+# Registry of checks
+
+
+class CheckFailed(Exception):
+    """A check's expectation was not met. The message says what was expected and what came."""
+
+
+_registry = []  # (group, name, function)
+
+
+class _Started(threading.local):
+    """The machines the check running in this thread started (for transcripts on failure)."""
+
+    def __init__(self):
+        self.machines = []
+
+
+started = _Started()
+_current_group = [None]
+
+
+def set_group(group):
+    _current_group[0] = group
+
+
+def check(name):
+    """Decorator: register `fn` as check `name` of the group being loaded."""
+
+    def register(fn):
+        _registry.append((_current_group[0], name, fn))
+        return fn
+
+    return register
+
+
+def registered():
+    return list(_registry)
+
+
+def expect_eq(got, want, what):
+    if got != want:
+        raise CheckFailed(f"{what}: expected {want!r}, got {got!r}")
+
+
+def expect_true(cond, message):
+    if not cond:
+        raise CheckFailed(message)
+
+
+# --------------------------------------------------------------------------------------------
+# A built step
+
+
+class Step:
+    """One step's build outputs: build/<name>/kernel8.img and kernel8.elf, and its symbols."""
+
+    def __init__(self, name):
+        self.name = name
+        self.src = os.path.join(TOP, "steps", name)
+        self.build = os.path.join(TOP, "build", name)
+        self.img = os.path.join(self.build, "kernel8.img")
+        self.elf = os.path.join(self.build, "kernel8.elf")
+        self._symbols = None
+
+    @property
+    def symbols(self):
+        """Name -> address, from the ELF (nm)."""
+        if self._symbols is None:
+            out = subprocess.run([NM, self.elf], check=True, capture_output=True, text=True).stdout
+            self._symbols = {}
+            for line in out.splitlines():
+                parts = line.split()
+                if len(parts) == 3:
+                    self._symbols[parts[2]] = int(parts[0], 16)
+        return self._symbols
+
+    def sym(self, name):
+        try:
+            return self.symbols[name]
+        except KeyError:
+            raise CheckFailed(f"symbol {name} not found in {self.elf}")
+
+    def boot(self, **kw):
+        """Start QEMU with this step's kernel8.img; use as a context manager."""
+        return Machine(self.img, **kw)
+
+
+# --------------------------------------------------------------------------------------------
+# A running QEMU
+
+
+class Machine:
+    """QEMU raspi3b running one kernel image, deterministic under -icount shift=0,sleep=off.
+
+    serial=True  connects the mini UART (QEMU's second -serial) through a unix socket; QEMU
+                 waits for the connection before it starts the guest, so no output is lost.
+    gdb=True     adds a gdbstub socket (self.gdb, a GdbClient); with paused=True the guest
+                 does not run until the test says so.
+    qmp          the monitor is always there: self.hmp("info registers"), self.screendump().
+    timeout      hard limit in seconds for the whole run; QEMU is killed after it.
+    extra        more QEMU arguments (e.g. ["-device", "loader,..."]).
+    """
+
+    def __init__(self, img, serial=True, gdb=False, paused=False, timeout=60, extra=(),
+                 icount=True, display=False):
+        started.machines.append(self)
+        self.tmp = tempfile.mkdtemp(prefix="bootbook-")
+        self.transcript = bytearray()
+        self.timeout = timeout
+        self.exitcode = None
+        qmp_path = os.path.join(self.tmp, "qmp.sock")
+        args = [QEMU, "-M", "raspi3b", "-kernel", img, "-no-reboot", "-nodefaults",
+                "-display", "none" if not display else display,
+                "-monitor", "none",
+                "-qmp", f"unix:{qmp_path},server=on,wait=off"]
+        if icount:
+            args += ["-icount", "shift=0,sleep=off"]
+        if gdb or paused:
+            gdb_path = os.path.join(self.tmp, "gdb.sock")
+            args += ["-chardev", f"socket,id=gdb0,path={gdb_path},server=on,wait=off",
+                     "-gdb", "chardev:gdb0"]
+        if paused:
+            args += ["-S"]
+        serial_path = os.path.join(self.tmp, "serial.sock")
+        if serial:
+            # The first -serial is the PL011, the second the mini UART.
+            args += ["-serial", "null", "-chardev",
+                     f"socket,id=s0,path={serial_path},server=on,wait=on", "-serial", "chardev:s0"]
+        else:
+            args += ["-serial", "null", "-serial", "null"]
+        args += list(extra)
+        self.args = args
+        self.log = open(os.path.join(self.tmp, "qemu.log"), "w+")
+        self.proc = subprocess.Popen(args, stdin=subprocess.DEVNULL, stdout=self.log,
+                                     stderr=subprocess.STDOUT)
+        self._deadline = time.monotonic() + timeout
+        self._killer = threading.Timer(timeout, self._kill)
+        self._killer.daemon = True
+        self._killer.start()
+        self.serial = None
+        self.qmp = None
+        self.gdb = None
+        try:
+            if serial:
+                self.serial = self._connect(serial_path)
+                self.serial.setblocking(False)
+            self.qmp = Qmp(self._connect(qmp_path))
+            if gdb or paused:
+                self.gdb = GdbClient(self._connect(gdb_path))
+        except Exception:
+            self.close()
+            raise
+
+    def _kill(self):
+        if self.proc.poll() is None:
+            self.proc.kill()
+
+    def _connect(self, path):
+        end = time.monotonic() + 10
+        while True:
+            if self.proc.poll() is not None:
+                raise CheckFailed(f"QEMU exited with status {self.proc.returncode}: "
+                                  f"{self.qemu_output()[-500:]}")
+            try:
+                s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+                s.connect(path)
+                return s
+            except (FileNotFoundError, ConnectionRefusedError):
+                s.close()
+                if time.monotonic() > end:
+                    raise CheckFailed(f"QEMU did not open {os.path.basename(path)} within 10 s")
+                time.sleep(0.02)
+
+    def qemu_output(self):
+        self.log.flush()
+        self.log.seek(0)
+        return self.log.read()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    def close(self):
+        self._killer.cancel()
+        for s in (self.serial, self.qmp and self.qmp.sock, self.gdb and self.gdb.sock):
+            if s:
+                try:
+                    s.close()
+                except OSError:
+                    pass
+        if self.proc.poll() is None:
+            self.proc.kill()
+        self.proc.wait()
+        self.log.close()
+        shutil.rmtree(self.tmp, ignore_errors=True)
+
+    # ---- serial ----------------------------------------------------------------------------
+
+    def _left(self, timeout):
+        return min(timeout, self._deadline - time.monotonic())
+
+    def _pump(self, wait):
+        """Read what the UART has sent within `wait` seconds; False once QEMU has gone."""
+        r, _, _ = select.select([self.serial], [], [], max(wait, 0))
+        if not r:
+            return True
+        try:
+            data = self.serial.recv(65536)
+        except BlockingIOError:
+            return True
+        if not data:
+            return False
+        self.transcript += data
+        return True
+
+    def expect(self, pattern, timeout=10, start=None):
+        """Wait until the transcript (from offset `start`, default: the last match) contains
+        `pattern` (bytes/str, or a compiled regex). Returns the match; raises CheckFailed with
+        what was expected on timeout or when QEMU exits."""
+        if start is None:
+            start = getattr(self, "_mark", 0)
+        if isinstance(pattern, str):
+            pattern = pattern.encode()
+        if isinstance(pattern, bytes):
+            rx = re.compile(re.escape(pattern))
+            shown = pattern.decode(errors="replace")
+        else:
+            rx = pattern if isinstance(pattern.pattern, bytes) else re.compile(
+                pattern.pattern.encode(), pattern.flags & ~re.UNICODE)
+            shown = "/" + rx.pattern.decode(errors="replace") + "/"
+        end = time.monotonic() + self._left(timeout)
+        while True:
+            m = rx.search(self.transcript, start)
+            if m:
+                self._mark = m.end()
+                return m
+            now = time.monotonic()
+            if now >= end:
+                raise CheckFailed(f"expected {shown!r} on the serial line within {timeout} s, "
+                                  f"got {self.tail(200)!r}")
+            if not self._pump(end - now):
+                raise CheckFailed(f"expected {shown!r}, but QEMU exited "
+                                  f"(status {self.proc.poll()}); got {self.tail(200)!r}")
+
+    def send(self, data, chunk=4096):
+        """Send bytes to the mini UART (reading output meanwhile, so neither side blocks)."""
+        if isinstance(data, str):
+            data = data.encode()
+        self.serial.setblocking(False)
+        view = memoryview(data)
+        end = time.monotonic() + self._left(self.timeout)
+        while view:
+            if time.monotonic() > end:
+                raise CheckFailed("timed out sending to the serial line")
+            _, w, _ = select.select([], [self.serial], [], 0.05)
+            if w:
+                try:
+                    n = self.serial.send(view[:chunk])
+                    view = view[n:]
+                except BlockingIOError:
+                    pass
+            self._pump(0)
+
+    def mark(self):
+        """Later expects search only output after this point."""
+        self._pump(0)
+        self._mark = len(self.transcript)
+
+    def tail(self, n=600):
+        return self.transcript[-n:].decode(errors="replace")
+
+    def wait_exit(self, timeout=30):
+        """Wait for QEMU to exit (e.g. after a watchdog reboot with -no-reboot)."""
+        end = time.monotonic() + self._left(timeout)
+        while self.proc.poll() is None:
+            if time.monotonic() > end:
+                raise CheckFailed(f"QEMU still running after {timeout} s")
+            if self.serial:
+                self._pump(0.05)
+            else:
+                time.sleep(0.05)
+        if self.serial:
+            while self._pump(0.05):
+                pass
+        return self.proc.returncode
+
+    # ---- monitor ---------------------------------------------------------------------------
+
+    def hmp(self, command):
+        """Run a human-monitor command (e.g. 'info registers', 'xp /4wx 0x80000')."""
+        return self.qmp.command("human-monitor-command", {"command-line": command})
+
+    def read_phys(self, addr, length):
+        """Read guest physical memory through the monitor (pmemsave to a file)."""
+        path = os.path.join(self.tmp, f"mem-{addr:x}.bin")
+        self.qmp.command("pmemsave", {"val": addr, "size": length, "filename": path})
+        with open(path, "rb") as f:
+            return f.read()
+
+    def read_u64(self, addr):
+        return int.from_bytes(self.read_phys(addr, 8), "little")
+
+    def screendump(self, path=None):
+        """The screen as (width, height, rgb bytes); also saved as a PPM at `path`."""
+        path = path or os.path.join(self.tmp, "screen.ppm")
+        self.qmp.command("screendump", {"filename": path})
+        return read_ppm(path)
+
+
+class Qmp:
+    """Minimal QMP client: one command at a time, events skipped."""
+
+    def __init__(self, sock):
+        self.sock = sock
+        self.buf = b""
+        self._read()  # greeting
+        self.command("qmp_capabilities")
+
+    def _read(self, timeout=20):
+        end = time.monotonic() + timeout
+        while b"\n" not in self.buf:
+            left = end - time.monotonic()
+            r, _, _ = select.select([self.sock], [], [], max(left, 0))
+            if not r:
+                raise CheckFailed("QEMU monitor did not answer")
+            data = self.sock.recv(65536)
+            if not data:
+                raise CheckFailed("QEMU monitor closed")
+            self.buf += data
+        line, self.buf = self.buf.split(b"\n", 1)
+        return json.loads(line)
+
+    def command(self, name, args=None):
+        msg = {"execute": name}
+        if args:
+            msg["arguments"] = args
+        self.sock.sendall(json.dumps(msg).encode() + b"\n")
+        while True:
+            reply = self._read()
+            if "return" in reply:
+                return reply["return"]
+            if "error" in reply:
+                raise CheckFailed(f"QEMU monitor: {name}: {reply['error'].get('desc')}")
+
+
+# --------------------------------------------------------------------------------------------
+# gdb remote serial protocol, the part the tests need
+
+
+class GdbClient:
+    """Talks to QEMU's gdbstub. Threads are cores: thread 1 is core 0, ..., thread 4 core 3.
+    AArch64 register numbers: x0-x30 = 0-30, sp = 31, pc = 32, cpsr = 33."""
+
+    PC, CPSR = 32, 33
+
+    def __init__(self, sock):
+        self.sock = sock
+        self.buf = b""
+        self.breakpoints = set()
+        self._last_stop = None
+        self.sock.settimeout(30)
+
+    def _recv_packet(self, timeout=30):
+        self.sock.settimeout(timeout)
+        while True:
+            i = self.buf.find(b"$")
+            j = self.buf.find(b"#", i + 1) if i >= 0 else -1
+            if i >= 0 and j >= 0 and len(self.buf) >= j + 3:
+                body = self.buf[i + 1:j]
+                self.buf = self.buf[j + 3:]
+                self.sock.sendall(b"+")
+                return body.decode()
+            try:
+                data = self.sock.recv(65536)
+            except socket.timeout:
+                raise CheckFailed(f"gdbstub: no answer within {timeout} s")
+            if not data:
+                raise CheckFailed("gdbstub closed the connection")
+            self.buf += data
+
+    def _send(self, body):
+        cs = sum(body.encode()) & 0xFF
+        self.sock.sendall(b"$" + body.encode() + b"#" + f"{cs:02x}".encode())
+
+    def request(self, body, timeout=30):
+        self._send(body)
+        return self._recv_packet(timeout)
+
+    def ok(self, body):
+        r = self.request(body)
+        if r != "OK":
+            raise CheckFailed(f"gdbstub: {body!r} answered {r!r}")
+
+    def read_mem(self, addr, length):
+        out = b""
+        while length:
+            n = min(length, 1024)
+            r = self.request(f"m{addr:x},{n:x}")
+            if r.startswith("E"):
+                raise CheckFailed(f"gdbstub: cannot read {n} bytes at {addr:#x}: {r}")
+            out += bytes.fromhex(r)
+            addr += n
+            length -= n
+        return out
+
+    def write_mem(self, addr, data):
+        self.ok(f"M{addr:x},{len(data):x}:{data.hex()}")
+
+    def break_at(self, addr):
+        self.ok(f"Z0,{addr:x},4")
+        self.breakpoints.add(addr)
+
+    def unbreak(self, addr):
+        self.ok(f"z0,{addr:x},4")
+        self.breakpoints.discard(addr)
+
+    @staticmethod
+    def _stopped_thread(reply):
+        m = re.search(r"thread:([0-9a-f]+);", reply)
+        if not reply.startswith("T") or not m:
+            raise CheckFailed(f"gdbstub: unexpected stop reply {reply!r}")
+        return int(m.group(1), 16)
+
+    def cont(self, timeout=30):
+        """Continue all cores until one stops; returns the number of the thread that stopped.
+        If the last stop was at one of our breakpoints, that thread first steps over it
+        (QEMU would otherwise stop again at once on the same instruction)."""
+        self.resume()
+        return self._record_stop(self._recv_packet(timeout))
+
+    def _record_stop(self, reply):
+        thread = self._stopped_thread(reply)
+        self._last_stop = (thread, self.reg(thread, self.PC))
+        return thread
+
+    def resume(self):
+        """Like cont() but without waiting for the next stop (see interrupt())."""
+        last = getattr(self, "_last_stop", None)
+        if last is not None:
+            thread, pc = last
+            if pc in self.breakpoints:
+                self.unbreak(pc)
+                self._stopped_thread(self.request(f"vCont;s:{thread:x}"))
+                self.break_at(pc)
+        self._last_stop = None
+        self._send("c")
+
+    def interrupt(self, timeout=30):
+        """Stop every core (gdb's Ctrl-C) after resume(); returns the stop reply's thread."""
+        self.sock.sendall(b"\x03")
+        return self._record_stop(self._recv_packet(timeout))
+
+    def threads(self):
+        r = self.request("qfThreadInfo")
+        ids = []
+        while r.startswith("m"):
+            ids += [int(t, 16) for t in r[1:].split(",")]
+            r = self.request("qsThreadInfo")
+        return ids
+
+    def reg(self, thread, num):
+        """Register `num` of `thread`, from the 'g' packet: x0-x30, sp, pc (8 bytes each),
+        then cpsr (4 bytes)."""
+        self.ok(f"Hg{thread:x}")
+        r = self.request("g")
+        if r.startswith("E") or len(r) < 2 * (33 * 8 + 4):
+            raise CheckFailed(f"gdbstub: cannot read the registers of thread {thread}: {r!r}")
+        regs = bytes.fromhex(r)
+        off, size = (num * 8, 8) if num <= self.PC else (33 * 8, 4)
+        return int.from_bytes(regs[off:off + size], "little")
+
+
+# --------------------------------------------------------------------------------------------
+# Images
+
+
+def read_ppm(path):
+    """Read a binary PPM (P6) as (width, height, bytes of RGB triples)."""
+    with open(path, "rb") as f:
+        data = f.read()
+    fields = []
+    pos = 0
+    while len(fields) < 4:
+        while data[pos:pos + 1].isspace():
+            pos += 1
+        if data[pos:pos + 1] == b"#":
+            pos = data.index(b"\n", pos) + 1
+            continue
+        end = pos
+        while not data[end:end + 1].isspace():
+            end += 1
+        fields.append(data[pos:end])
+        pos = end
+    pos += 1
+    if fields[0] != b"P6" or int(fields[3]) != 255:
+        raise CheckFailed(f"{path}: not an 8-bit binary PPM")
+    w, h = int(fields[1]), int(fields[2])
+    return w, h, data[pos:pos + w * h * 3]
