@@ -22,9 +22,6 @@ __attribute__((section(".data")))
 volatile struct boot_record boot = { .magic = 0 };
 /* ANCHOR_END: boot_record */
 
-/* Symbols defined by link.ld: their addresses are the boundaries, there is no storage. */
-extern char __bss_start[], __bss_end[];
-
 /* ANCHOR: sysregs */
 /* CurrentEL holds the exception level in bits [3:2]. */
 static inline uint64_t current_el(void)
@@ -44,6 +41,9 @@ static inline uint64_t core_id(void)
 /* ANCHOR_END: sysregs */
 
 /* ANCHOR: kernel_main */
+/* Symbols defined by link.ld: only their addresses mean anything, there is no storage. */
+extern char __bss_start[], __bss_end[];
+
 /* No initialiser, so it is in .bss: it starts at 0 only because boot.S cleared .bss.
  * It counts up forever, which shows the kernel is alive. */
 volatile uint64_t heartbeat;
