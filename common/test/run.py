@@ -3,7 +3,7 @@
 
     run.py                 every step, the harness self-test and the book checks
     run.py 03-framebuffer  one step (names as resolved by the Makefile)
-    run.py --only book     one group by name (book, harness, or a step)
+    run.py --only book     one group by name (book, harness, tools, or a step)
 
 Each step is built first (check `NN-name/build`); if that fails, its other checks are reported
 as failed, never skipped. Checks run in parallel (one QEMU per core) and are printed in order.
@@ -68,7 +68,7 @@ def run_one(fn, arg):
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     ap.add_argument("steps", nargs="*", help="step directories (default: all, plus other groups)")
-    ap.add_argument("--only", help="run only this group (a step name, 'harness' or 'book')")
+    ap.add_argument("--only", help="run only this group (a step name, 'harness', 'book' or 'tools')")
     ap.add_argument("-j", type=int, default=os.cpu_count() or 2, help="checks run at once")
     ap.add_argument("-k", help="run only checks whose name contains this")
     args = ap.parse_args()
@@ -82,6 +82,9 @@ def main():
         book = os.path.join(TOP, "book", "test.py")
         if os.path.exists(book):
             groups.append(("book", book, False))
+        tools = os.path.join(TOP, "tools", "test.py")
+        if os.path.exists(tools):
+            groups.append(("tools", tools, False))
     if args.only:
         groups = [g for g in groups if g[0] == args.only]
         if not groups:

@@ -1,0 +1,105 @@
+#!/usr/bin/env python3
+"""Build an SD-card image for a Raspberry Pi 3 without root: an MBR with one FAT32 partition
+holding config.txt, kernel8.img, README.txt and, when given, the Pi's firmware files.
+
+    mksd.py --kernel build/02-uart/kernel8.img --what "step 02-uart" \\
+            --rebuild "make sdimage STEP=02" [--firmware DIR] build/sd/02-uart.img
+
+The filesystem is made by mkfs.vfat and filled by mtools (mcopy) directly inside the image
+file, at the partition's offset: no loop device, no mount. Every tool runs with a time-out.
+"""
+
+import argparse
+import os
+import struct
+import subprocess
+import sys
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+# ANCHOR: layout
+SECTOR = 512
+PART_START = 2048                 # first sector of the partition: 1 MiB, as SD cards like
+PART_SECTORS = 64 * 2048          # 64 MiB: comfortably above FAT32's minimum of 65525 clusters
+FAT32_LBA = 0x0C                  # partition type "FAT32, LBA-addressed", which the Pi reads
+FIRMWARE = ("bootcode.bin", "start.elf", "fixup.dat")
+# ANCHOR_END: layout
+
+
+def run(cmd):
+    r = subprocess.run(cmd, capture_output=True, text=True, timeout=60)
+    if r.returncode != 0:
+        sys.exit(f"mksd.py: {' '.join(cmd)} failed:\n{r.stdout}{r.stderr}")
+
+
+# ANCHOR: mbr
+def mbr():
+    """A master boot record with one bootable FAT32 partition, as a 512-byte sector.
+    Addresses are LBA (sector numbers); the CHS fields get the "too large" value 1023/254/63,
+    which every reader of a disk this size ignores."""
+    chs_max = bytes([0xFE, 0xFF, 0xFF])
+    entry = struct.pack("<B3sB3sII", 0x80, chs_max, FAT32_LBA, chs_max,
+                        PART_START, PART_SECTORS)
+    return bytes(446) + entry + bytes(16 * 3) + b"\x55\xaa"
+# ANCHOR_END: mbr
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    ap.add_argument("--kernel", required=True, help="kernel8.img to put on the card")
+    ap.add_argument("--what", required=True, help="what the kernel is, for README.txt")
+    ap.add_argument("--rebuild", required=True, help="the make command that built this card")
+    ap.add_argument("--firmware", help="directory with bootcode.bin, start.elf, fixup.dat")
+    ap.add_argument("out", help="image file to write")
+    args = ap.parse_args()
+
+    firmware = []
+    if args.firmware:
+        missing = [f for f in FIRMWARE if not os.path.isfile(os.path.join(args.firmware, f))]
+        if missing:
+            sys.exit(f"mksd.py: {args.firmware} lacks {', '.join(missing)} (from the "
+                     f"raspberrypi/firmware repository, folder boot/)")
+        firmware = [os.path.join(args.firmware, f) for f in FIRMWARE]
+
+    note = ("bootcode.bin, start.elf, fixup.dat from " + os.path.abspath(args.firmware)
+            if firmware else "MISSING (bootcode.bin, start.elf, fixup.dat): see below")
+    with open(os.path.join(HERE, "README.txt")) as f:
+        readme = (f.read().replace("@WHAT@", args.what).replace("@FIRMWARE@", note)
+                  .replace("@REBUILD@", args.rebuild))
+
+    os.makedirs(os.path.dirname(os.path.abspath(args.out)), exist_ok=True)
+    tmp = args.out + ".tmp"
+    readme_path = args.out + ".README.txt"
+    # ANCHOR: build
+    with open(tmp, "wb") as f:                       # the whole card, sparse
+        f.write(mbr())
+        f.truncate((PART_START + PART_SECTORS) * SECTOR)
+    # FAT32 inside the partition; -h: sectors before it, recorded in the boot sector.
+    run(["mkfs.vfat", "-F", "32", "-n", "BOOTBOOK", "--offset", str(PART_START),
+         "-h", str(PART_START), tmp, str(PART_SECTORS * SECTOR // 1024)])
+    with open(readme_path, "w", newline="\r\n") as f:   # CR LF: readable on any computer
+        f.write(readme)
+    # mtools addresses a filesystem inside a file as FILE@@OFFSET; ::NAME is a path on it.
+    part = f"{tmp}@@{PART_START * SECTOR}"
+    run(["mcopy", "-i", part, os.path.join(HERE, "config.txt"), "::config.txt"])
+    run(["mcopy", "-i", part, readme_path, "::README.txt"])
+    run(["mcopy", "-i", part, args.kernel, "::kernel8.img"])
+    for path in firmware:
+        run(["mcopy", "-i", part, path, "::" + os.path.basename(path)])
+    # ANCHOR_END: build
+    os.remove(readme_path)
+    os.replace(tmp, args.out)
+
+    print(f"sdimage: {args.out} ({(PART_START + PART_SECTORS) * SECTOR // 2**20} MiB): "
+          f"config.txt, README.txt, kernel8.img ({args.what})"
+          + (", " + ", ".join(FIRMWARE) if firmware else ""))
+    if not firmware:
+        print("sdimage: note: the Pi's firmware (bootcode.bin, start.elf, fixup.dat) is not on "
+              "the card.\n         Get them from the raspberrypi/firmware repository, folder "
+              "boot/, and run\n         " + args.rebuild + " FIRMWARE=that-folder")
+    print(f"sdimage: write it with: dd if={args.out} of=/dev/sdX bs=4M conv=fsync "
+          "(sdX: the card, check with lsblk)")
+
+
+if __name__ == "__main__":
+    main()

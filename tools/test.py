@@ -1,0 +1,419 @@
+"""Checks for the real-hardware tools (group "tools"): the SD-card image, the serial
+chainloader with its sender, and the OpenOCD configuration.
+
+What can be checked without a Pi is checked here: the card's filesystem and files, the whole
+chainloading exchange against QEMU's mini UART (including refusals and the hand-over of
+x0-x3), the sender's serial-device path on a pseudo-terminal, and that OpenOCD accepts the
+configuration. The rest (real clocks, real wiring, a real probe) is the appendix's business.
+"""
+
+import os
+import pty
+import random
+import re
+import select
+import struct
+import subprocess
+import sys
+import tempfile
+import termios
+import threading
+import time
+import zlib
+
+from harness import TOP, CheckFailed, Machine, check, expect_eq, expect_true
+
+sys.path.insert(0, os.path.join(TOP, "tools", "chainboot"))
+import send  # noqa: E402  (tools/chainboot/send.py: the framing and the exchange)
+
+CROSS = os.environ.get("CROSS", "aarch64-linux-gnu-")
+B = os.path.join(TOP, "build", "chainboot")
+LOADER = os.path.join(B, "kernel8.img")
+PAYLOAD = os.path.join(B, "payload.img")          # tools/chainboot/payload/payload.S
+PAYLOAD_BANNER = "payload: hello from the chainloaded kernel"
+PAYLOAD_SIZE = 16 * 1024                           # padded: a realistic transfer
+SD_STEP = "01-boot"                                # any step will do for the card
+PART_OFFSET = 2048 * 512                           # tools/sdimage/mksd.py: PART_START
+
+
+def run(cmd, timeout=120, **kw):
+    r = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, cwd=TOP, **kw)
+    if r.returncode != 0:
+        raise CheckFailed(f"{' '.join(cmd)} exited with {r.returncode}:\n"
+                          f"{(r.stdout + r.stderr)[-1500:]}")
+    return r.stdout + r.stderr
+
+
+# --------------------------------------------------------------------------------------------
+# Building, once for all checks of the group (they run in parallel; make must not race).
+
+_built = {}
+_build_lock = threading.Lock()
+
+
+def built():
+    """Build the chainloader, the test payload and the steps used here; returns the padded
+    payload image. A failure is remembered and reported by every check that needs it."""
+    with _build_lock:
+        if not _built:
+            try:
+                run(["make", "-s", "-C", "tools/chainboot", "all"])
+                for step in (SD_STEP, "02-uart"):
+                    if os.path.isfile(os.path.join(TOP, "steps", step, "Makefile")):
+                        run(["make", "-s", "-C", f"steps/{step}", "all"])
+                obj = os.path.join(B, "payload.o")
+                run([CROSS + "gcc", "-c", "tools/chainboot/payload/payload.S", "-o", obj])
+                run([CROSS + "ld", "-Ttext=0x80000", "-o", os.path.join(B, "payload.elf"), obj])
+                run([CROSS + "objcopy", "-O", "binary", os.path.join(B, "payload.elf"), PAYLOAD])
+                with open(PAYLOAD, "rb") as f:
+                    code = f.read()
+                rnd = random.Random(9)             # the same bytes every run
+                _built["payload"] = code + bytes(rnd.randrange(256)
+                                                 for _ in range(PAYLOAD_SIZE - len(code)))
+            except CheckFailed as e:
+                _built["error"] = str(e)
+        if "error" in _built:
+            raise CheckFailed("build failed: " + _built["error"])
+        return _built["payload"]
+
+
+def step02():
+    """Step 02's image and the first line it prints when QEMU boots it directly (the banner
+    the chainloaded copy must print too), or None while step 02 does not exist."""
+    d = os.path.join(TOP, "steps", "02-uart")
+    if not os.path.isfile(os.path.join(d, "Makefile")):
+        return None
+    img = os.path.join(TOP, "build", "02-uart", "kernel8.img")
+    with Machine(img, serial=True, timeout=30) as m:
+        banner = m.expect(re.compile(rb"[^\r\n]+(?=\r?\n)"), timeout=20).group(0)
+    with open(img, "rb") as f:
+        return f.read(), banner
+
+
+# --------------------------------------------------------------------------------------------
+# SD card
+
+
+def sd_files(img):
+    """Names in the card's root directory (mdir -b: one path per line)."""
+    out = run(["mdir", "-b", "-i", f"{img}@@{PART_OFFSET}", "::"])
+    return sorted(os.path.basename(line.strip()).lower() for line in out.splitlines()
+                  if line.strip())
+
+
+def sd_read(img, name, tmp):
+    dst = os.path.join(tmp, name)
+    run(["mcopy", "-n", "-i", f"{img}@@{PART_OFFSET}", "::" + name, dst])
+    with open(dst, "rb") as f:
+        return f.read()
+
+
+def check_card(img, tmp, kernel, firmware):
+    with open(img, "rb") as f:
+        disk = f.read()
+    # The MBR: signature, one bootable partition of type FAT32-LBA at sector 2048.
+    expect_eq(disk[510:512], b"\x55\xaa", "MBR signature")
+    status, ptype, start, count = (disk[446], disk[450],
+                                   *struct.unpack("<II", disk[454:462]))
+    expect_eq((status, ptype, start), (0x80, 0x0C, 2048), "partition 1 (active, type, start)")
+    expect_eq(len(disk), (start + count) * 512, "image size = end of the partition")
+    # The filesystem passes fsck (read-only) ...
+    part = os.path.join(tmp, "partition.fat")
+    with open(part, "wb") as f:
+        f.write(disk[PART_OFFSET:])
+    out = run(["fsck.vfat", "-n", part], timeout=60)
+    expect_true("FAT32" in run(["file", "-b", part]) or "FAT (32 bit)" in
+                run(["file", "-b", part]), f"partition is FAT32: {run(['file', '-b', part])}")
+    expect_true(re.search(r"\d+ files?, \d+/\d+ clusters", out), f"fsck.vfat: {out!r}")
+    # ... and holds the files, kernel8.img and config.txt byte for byte.
+    want = ["config.txt", "kernel8.img", "readme.txt"]
+    if firmware:
+        want += ["bootcode.bin", "fixup.dat", "start.elf"]
+    expect_eq(sd_files(img), sorted(want), "files on the card")
+    expect_true(sd_read(img, "kernel8.img", tmp) == kernel,
+                "kernel8.img on the card differs from the build")
+    with open(os.path.join(TOP, "tools", "sdimage", "config.txt"), "rb") as f:
+        expect_eq(sd_read(img, "config.txt", tmp), f.read(), "config.txt on the card")
+    config = sd_read(img, "config.txt", tmp).decode()
+    for line in ("arm_64bit=1", "enable_uart=1", "core_freq=250", "kernel=kernel8.img",
+                 "enable_jtag_gpio=1"):
+        expect_true(re.search(rf"^{line}$", config, re.M), f"config.txt lacks {line}")
+    return sd_read(img, "README.txt", tmp).decode()
+
+
+@check("sdimage-without-firmware")
+def sdimage_without_firmware(_):
+    built()
+    with tempfile.TemporaryDirectory() as tmp:
+        out = run(["make", "-s", "sdimage", f"STEP={SD_STEP}", f"SD_DIR={tmp}"])
+        expect_true("bootcode.bin, start.elf, fixup.dat" in out and "raspberrypi/firmware" in out,
+                    f"a note on the missing firmware in make's output, got {out!r}")
+        with open(os.path.join(TOP, "build", SD_STEP, "kernel8.img"), "rb") as f:
+            kernel = f.read()
+        readme = check_card(os.path.join(tmp, f"{SD_STEP}.img"), tmp, kernel, firmware=False)
+        expect_true("MISSING" in readme and "raspberrypi/firmware" in readme,
+                    f"README.txt says what is missing and where it comes from: {readme[:300]!r}")
+
+
+@check("sdimage-with-firmware")
+def sdimage_with_firmware(_):
+    built()
+    with tempfile.TemporaryDirectory() as tmp:
+        fw = os.path.join(tmp, "fw")
+        os.mkdir(fw)
+        blobs = {}
+        for name in ("bootcode.bin", "start.elf", "fixup.dat"):   # stand-ins, random bytes
+            blobs[name] = random.Random(name).randbytes(3000)
+            with open(os.path.join(fw, name), "wb") as f:
+                f.write(blobs[name])
+        run(["make", "-s", "sdimage-chainboot", f"FIRMWARE={fw}", f"SD_DIR={tmp}"])
+        img = os.path.join(tmp, "chainboot.img")
+        with open(LOADER, "rb") as f:
+            check_card(img, tmp, f.read(), firmware=True)
+        for name, data in blobs.items():
+            expect_true(sd_read(img, name, tmp) == data, f"{name} on the card differs")
+        # A firmware folder without the files is an error, not a card that cannot boot.
+        os.remove(os.path.join(fw, "start.elf"))
+        r = subprocess.run(["make", "-s", "sdimage-chainboot", f"FIRMWARE={fw}",
+                            f"SD_DIR={tmp}/x"], capture_output=True, text=True, timeout=120,
+                           cwd=TOP)
+        expect_true(r.returncode != 0 and "start.elf" in r.stderr,
+                    f"make with an incomplete FIRMWARE folder fails naming start.elf, "
+                    f"got status {r.returncode}: {r.stderr[-300:]!r}")
+
+
+# --------------------------------------------------------------------------------------------
+# Chainloading in QEMU
+
+
+class MachineLine:
+    """send.py's line interface (read/write) over a harness Machine's mini UART, so that what
+    the sender reads also lands in the transcript the runner shows on a failure."""
+
+    def __init__(self, m):
+        self.m = m
+        self.pos = len(m.transcript)
+
+    def write(self, data):
+        self.m.send(data)
+
+    def read(self, timeout):
+        self.m._pump(timeout)
+        data = bytes(self.m.transcript[self.pos:])
+        self.pos += len(data)
+        return data
+
+
+def loader_machine(**kw):
+    """QEMU running the chainloader, its mini UART on the harness's socket.
+
+    Without -icount, unlike the steps' checks: the loader's time-outs ("ready" again after a
+    second of silence, a frame given up after two) are wall-clock time by nature, and under
+    icount a loop that polls a device register advances guest time some thirty times slower
+    than the clock on the wall, so a two-second time-out would take a minute."""
+    return Machine(LOADER, serial=True, timeout=60, icount=False, **kw)
+
+
+@check("chainboot-loads-16k-intact")
+def chainboot_loads(_):
+    image = built()
+    with loader_machine() as m:
+        loader = send.Loader(MachineLine(m))
+        loader.upload(image, ready_timeout=20, answer_timeout=20)
+        m.expect(PAYLOAD_BANNER, timeout=20)
+        got = m.read_phys(0x80000, len(image))
+        if got != image:
+            first = next(i for i in range(len(image)) if got[i:i + 1] != image[i:i + 1])
+            raise CheckFailed(f"memory at 0x80000 differs from the image sent, first at byte "
+                              f"{first}: {got[first:first + 8].hex()} instead of "
+                              f"{image[first:first + 8].hex()}")
+
+
+@check("chainboot-step02-banner")
+def chainboot_step02(_):
+    built()
+    s = step02()
+    if s is None:
+        raise CheckFailed("steps/02-uart does not exist yet: nothing to chainload")
+    image, banner = s
+    with loader_machine() as m:
+        send.Loader(MachineLine(m)).upload(image, ready_timeout=20, answer_timeout=20)
+        m.expect(banner, timeout=20)
+
+
+@check("chainboot-refuses-bad-checksum-then-retry")
+def chainboot_bad_checksum(_):
+    image = built()
+    with loader_machine() as m:
+        loader = send.Loader(MachineLine(m))
+        loader.wait_for([send.READY], 20)
+        m.send(send.frame_header(len(image)))
+        expect_true(loader.wait_for([send.SIZE_OK, send.ERROR], 20).startswith(send.SIZE_OK),
+                    "the loader accepts the header")
+        body = bytearray(send.frame_body(image))
+        body[5000] ^= 0x40                         # one bit flipped on the way
+        m.send(bytes(body))
+        answer = loader.wait_for([send.STARTING, send.ERROR], 20)
+        expect_true(answer.startswith(b"chainboot: error: checksum"),
+                    f"a corrupted transfer is refused, got {answer!r}")
+        expect_true(PAYLOAD_BANNER.encode() not in m.transcript, "the corrupted kernel ran")
+        loader.upload(image, ready_timeout=20, answer_timeout=20)   # the retry
+        m.expect(PAYLOAD_BANNER, timeout=20)
+
+
+@check("chainboot-refuses-bad-size-then-retry")
+def chainboot_bad_size(_):
+    image = built()
+    with loader_machine() as m:
+        loader = send.Loader(MachineLine(m))
+        ready = loader.wait_for([send.READY], 20)
+        limit = int(re.search(rb"at most (\d+) bytes", ready).group(1))
+        expect_eq(limit, 0x2000000 - 0x80000, "the largest kernel (0x80000 up to the loader)")
+        for size in (limit + 1, 0xFFFFFFFF, 0):
+            loader.wait_for([send.READY], 20)
+            m.send(b"noise" + send.frame_header(size))   # garbage before the magic is skipped
+            answer = loader.wait_for([send.SIZE_OK, send.ERROR], 20)
+            expect_true(answer.startswith(b"chainboot: error:") and b"does not fit" in answer,
+                        f"size {size} is refused, got {answer!r}")
+        loader.upload(image, ready_timeout=20, answer_timeout=20)
+        m.expect(PAYLOAD_BANNER, timeout=20)
+
+
+@check("chainboot-gives-up-a-stalled-frame")
+def chainboot_stalled(_):
+    image = built()
+    with loader_machine() as m:
+        loader = send.Loader(MachineLine(m))
+        loader.wait_for([send.READY], 20)
+        m.send(send.frame_header(len(image)))
+        loader.wait_for([send.SIZE_OK], 20)
+        m.send(image[:1000])                       # then the sender "dies"
+        answer = loader.wait_for([send.STARTING, send.ERROR], 30)
+        expect_true(answer.startswith(b"chainboot: error: timed out after 1000 of"),
+                    f"a stalled transfer is given up, got {answer!r}")
+        loader.upload(image, ready_timeout=20, answer_timeout=20)
+        m.expect(PAYLOAD_BANNER, timeout=20)
+
+
+@check("chainboot-hands-over-x0-x3-core0-el2")
+def chainboot_handover(_):
+    """The loaded kernel must start as if the firmware had started it: core 0, the same
+    exception level, the firmware's x0-x3. gdb stops the loader at its first instruction,
+    gives x0-x3 recognisable values, and the breakpoint at 0x80000 catches the second arrival
+    there, the payload's."""
+    image = built()
+    values = [0x2EFF2A00, 0x1111, 0x2222, 0x3333]
+    with loader_machine(paused=True) as m:
+        g = m.gdb
+        g.break_at(0x80000)
+        expect_eq(g.cont(), 1, "thread (core + 1) that reached the loader")
+        g.ok("Hg1")                                # x0-x3 are the first 4 x 8 bytes of 'g'
+        regs = bytearray.fromhex(g.request("g"))
+        for reg, v in enumerate(values):
+            regs[8 * reg:8 * reg + 8] = v.to_bytes(8, "little")
+        g.ok("G" + regs.hex())                     # (QEMU answers 'P' only to a gdb with XML)
+        g.resume()
+        send.Loader(MachineLine(m)).upload(image, ready_timeout=20, answer_timeout=20)
+        thread = g._record_stop(g._recv_packet(20))
+        expect_eq(thread, 1, "thread (core + 1) that entered the loaded kernel")
+        expect_eq(g.reg(1, g.PC), 0x80000, "PC of the loaded kernel's first instruction")
+        expect_eq([g.reg(1, r) for r in range(4)], values, "x0-x3 at the kernel's entry")
+        expect_eq((g.reg(1, g.CPSR) >> 2) & 3, 2, "exception level at the kernel's entry")
+        expect_true(b"device tree at 0x2eff2a00" in m.transcript,
+                    "the loader reports the device tree address it was given")
+
+
+# --------------------------------------------------------------------------------------------
+# The sender's serial-device path, against a fake loader on a pseudo-terminal
+
+
+@check("send-py-serial-device-and-retry")
+def send_py_pty(_):
+    """send.py --dev on a pty: the termios set-up works, the frame is what README.md says, and
+    a refusal makes it try again."""
+    image = bytes(range(256)) * 8
+    master, slave = pty.openpty()
+    name = os.ttyname(slave)
+    os.close(slave)
+    img = tempfile.NamedTemporaryFile(suffix=".img", delete=False)
+    img.write(image)
+    img.close()
+    proc = subprocess.Popen([sys.executable, os.path.join(TOP, "tools/chainboot/send.py"),
+                             "--dev", name, "--no-term", "--wait", "10", "--retries", "2",
+                             img.name], stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE)
+    buf = bytearray()
+
+    def read_exact(n, timeout=10):
+        end = time.monotonic() + timeout
+        while len(buf) < n:
+            left = end - time.monotonic()
+            if left <= 0:
+                return None
+            r, _, _ = select.select([master], [], [], left)
+            if r:
+                buf.extend(os.read(master, 65536))
+        data = bytes(buf[:n])
+        del buf[:n]
+        return data
+
+    def announce_until_header():
+        """Say "ready" every half second, as the loader does, until the header comes."""
+        end = time.monotonic() + 10
+        while time.monotonic() < end:
+            os.write(master, b"chainboot: ready for a BOOT frame of at most 1000000 bytes\r\n")
+            header = read_exact(8, timeout=0.5)
+            if header is not None:
+                return header
+        raise CheckFailed(f"no frame header from send.py within 10 s, got {bytes(buf[:64])!r}")
+
+    try:
+        # Until send.py has put the line in raw mode, the pty would echo what we write.
+        end = time.monotonic() + 10
+        while termios.tcgetattr(master)[3] & termios.ECHO:
+            expect_true(time.monotonic() < end and proc.poll() is None,
+                        "send.py did not set the serial line up")
+            time.sleep(0.01)
+        for attempt in (1, 2):
+            expect_eq(announce_until_header(), b"BOOT" + struct.pack("<I", len(image)),
+                      "frame header")
+            os.write(master, b"chainboot: size ok, send 2048 bytes and the CRC-32\r\n")
+            body = read_exact(len(image) + 4) or b""
+            expect_eq(body[:-4], image, "frame body: the image, unchanged by the tty")
+            expect_eq(struct.unpack("<I", body[-4:])[0], zlib.crc32(image), "CRC-32 trailer")
+            if attempt == 1:
+                os.write(master, b"chainboot: error: checksum 0x1 but the frame says 0x2\r\n")
+            else:
+                os.write(master, b"chainboot: checksum ok, starting the kernel\r\n")
+        out, err = proc.communicate(timeout=20)
+        expect_eq(proc.returncode, 0, f"send.py's exit status (stderr: {err[-300:]!r})")
+        expect_true(b"refused (attempt 1 of 2)" in err, f"send.py reports the refusal: {err!r}")
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        os.close(master)
+        os.unlink(img.name)
+
+
+# --------------------------------------------------------------------------------------------
+# JTAG
+
+
+@check("openocd-config-parses")
+def openocd_config(_):
+    """No probe here: the dummy adapter stands in, OpenOCD reads the configuration and lists
+    what it made, then shuts down before touching the (absent) JTAG chain."""
+    script = ('foreach t [target names] { echo "target $t [$t cget -type] '
+              '[$t cget -gdb-port] [format 0x%x [$t cget -dbgbase]]" }; '
+              'echo "ctis [cti names]"; shutdown')
+    r = subprocess.run(["openocd", "-f", "interface/dummy.cfg", "-f", "tools/openocd/rpi3.cfg",
+                        "-c", script], capture_output=True, text=True, timeout=30, cwd=TOP)
+    out = r.stdout + r.stderr
+    expect_eq(r.returncode, 0, f"openocd's exit status ({out[-500:]!r})")
+    expect_true("Error" not in out, f"openocd reported an error: {out[-500:]!r}")
+    got = re.findall(r"^target (\S+) (\S+) (\d+) (0x[0-9a-f]+)$", out, re.M)
+    want = [(f"rpi3.cpu{n}", "aarch64", str(3333 + n), hex(0x80010000 + 0x2000 * n))
+            for n in range(4)]
+    expect_eq(got, want, "targets (name, type, gdb port, debug base)")
+    expect_true("ctis rpi3.cti0 rpi3.cti1 rpi3.cti2 rpi3.cti3" in out, f"CTIs: {out[-300:]!r}")
