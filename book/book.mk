@@ -1,0 +1,113 @@
+# book/book.mk: the book's targets, included by the top-level Makefile (so paths are from the top).
+#
+#   chapters/NN-name.md --(pandoc + book/include.lua)--> build/book/ast/NN-name.json (+ .uses)
+#   all chapters --(book/tools.py merge)--> build/book/book.json
+#   chapters --(book/tools.py html, pandoc)--> build/book/index.html, build/book/NN-name.html
+#   book.json --(pandoc)--> build/book/the-book-that-boots.epub
+#   book.json --(pandoc)--> build/book/print.html --(weasyprint)--> the-book-that-boots.pdf
+#
+# Every step file is a prerequisite of every chapter, so any change to a step rebuilds the book.
+# Figures: see book/README.md ("Figures from the build").
+
+BOOK          := build/book
+BOOK_NAME     := the-book-that-boots
+BOOK_CHAPTERS := $(sort $(wildcard chapters/[0-9][0-9]-*.md chapters/appendix-*.md))
+BOOK_AST      := $(patsubst chapters/%.md,$(BOOK)/ast/%.json,$(BOOK_CHAPTERS))
+BOOK_USES     := $(BOOK_AST:.json=.uses)
+BOOK_STEPSRC  := $(shell find steps -type f ! -name '*.pyc' ! -name '.*' 2>/dev/null)
+BOOK_SYNTAX   := book/syntax/aarch64asm.xml book/syntax/ldscript.xml
+BOOK_PANDOC   := pandoc --fail-if-warnings
+BOOK_FIG      := $(BOOK)/figures
+
+# Options shared by the HTML pages, the print HTML and the EPUB.
+BOOK_COMMON := --metadata-file=book/metadata.yaml --lua-filter=book/finish.lua \
+               $(addprefix --syntax-definition=,$(BOOK_SYNTAX)) --highlight-style=pygments
+BOOK_OPTS   := -f json $(BOOK_COMMON) --toc --toc-depth=2
+
+# Figures the chapters use: graphviz sources and plain images in chapters/figures/, and whatever
+# the rules in chapters/figures/*.mk add to BOOK_FIGURES (screenshots of a step in QEMU, ...).
+BOOK_FIGURES := $(patsubst chapters/figures/%.dot,$(BOOK_FIG)/%.svg,$(wildcard chapters/figures/*.dot)) \
+                $(patsubst chapters/figures/%,$(BOOK_FIG)/%,$(wildcard chapters/figures/*.png \
+                    chapters/figures/*.jpg chapters/figures/*.svg))
+-include $(wildcard chapters/figures/*.mk)
+
+.PHONY: book book-html book-epub book-pdf book-check book-coverage book-figures
+
+## book: the book in build/book/: index.html (a page per chapter), the-book-that-boots.epub and .pdf
+book: book-html book-epub book-pdf
+	@echo "book: $(BOOK)/index.html $(BOOK)/$(BOOK_NAME).epub $(BOOK)/$(BOOK_NAME).pdf"
+
+book-html: $(BOOK)/index.html
+book-epub: $(BOOK)/$(BOOK_NAME).epub
+book-pdf: $(BOOK)/$(BOOK_NAME).pdf
+book-figures: $(BOOK_FIGURES)
+
+## book-check: the book's checks (part of make test): builds, anchors, links, broken include, screenshot
+book-check: check-setup
+	@python3 common/test/run.py --only book
+
+## book-coverage: per step, the share of its code lines (and of its new lines) the book shows
+book-coverage: $(BOOK_AST)
+	@python3 book/tools.py coverage $(if $(V),-v) $(BOOK_USES)
+
+# One chapter: includes expanded, headings numbered, links resolved. The filter names the
+# chapter, file and anchor of any broken include and exits 1, so make stops here.
+$(BOOK)/ast/%.json: chapters/%.md book/include.lua book/tools.py $(BOOK_STEPSRC) | check-setup
+	@mkdir -p $(@D)
+	@echo "book: $<"
+	@$(BOOK_PANDOC) -f markdown-auto_identifiers --lua-filter=book/include.lua -t json -o $@ $<
+
+$(BOOK)/book.json: $(BOOK_AST) book/tools.py
+	@python3 book/tools.py merge $@ $(BOOK_AST)
+
+$(BOOK)/book.css: book/book.css
+	@mkdir -p $(@D)
+	@cp $< $@
+
+# The step sources, one page per file with line anchors: the listings' captions link there.
+$(BOOK)/src/.done: $(BOOK_STEPSRC) book/tools.py
+	@rm -rf $(BOOK)/src
+	@mkdir -p $(BOOK)/src
+	@python3 book/tools.py srcpages $(BOOK)/src
+	@touch $@
+
+BOOK_WHOLE := $(BOOK)/book.json book/metadata.yaml book/finish.lua $(BOOK_SYNTAX)
+
+# The HTML book: index.html (title and contents) and one page per chapter, NN-name.html.
+$(BOOK)/index.html: $(BOOK_AST) $(BOOK_WHOLE) book/template.html $(BOOK)/book.css $(BOOK)/src/.done \
+                    $(BOOK_FIGURES)
+	@echo "book: $(BOOK)/index.html and a page per chapter"
+	@rm -f $(BOOK)/[0-9][0-9]-*.html $(BOOK)/appendix-*.html
+	@python3 book/tools.py html $(BOOK) $(BOOK_AST) -- $(BOOK_COMMON) --template=book/template.html \
+	    --css=book.css
+
+$(BOOK)/print.html: $(BOOK_WHOLE) book/template.html $(BOOK)/book.css $(BOOK_FIGURES)
+	@$(BOOK_PANDOC) $(BOOK_OPTS) -s --template=book/template.html --css=book.css -M print=true \
+	    -t html5 -o $@ $<
+
+$(BOOK)/$(BOOK_NAME).epub: $(BOOK_WHOLE) book/book.css $(BOOK_FIGURES)
+	@echo "book: $@"
+	@$(BOOK_PANDOC) $(BOOK_OPTS) --css=book/book.css --epub-chapter-level=1 \
+	    --resource-path=$(BOOK) -t epub3 -o $@ $<
+
+# WeasyPrint reports problems (a missing image, CSS it cannot use) as warnings on stderr and
+# still writes a PDF; here any warning fails the build, like pandoc's --fail-if-warnings.
+$(BOOK)/$(BOOK_NAME).pdf: $(BOOK)/print.html $(BOOK)/book.css $(BOOK_FIGURES)
+	@echo "book: $@"
+	@weasyprint $< $@.tmp 2> $@.log; s=$$?; cat $@.log >&2; \
+	  if [ $$s -ne 0 ] || [ -s $@.log ]; then rm -f $@.tmp; echo "book: weasyprint failed or warned" >&2; exit 1; fi; \
+	  mv $@.tmp $@
+
+# Figures: a graphviz source becomes an SVG, an image is copied.
+$(BOOK_FIG)/%.svg: chapters/figures/%.dot
+	@mkdir -p $(@D)
+	@dot -Tsvg $< -o $@
+
+BOOK_FIG_COPIES := $(filter-out $(patsubst chapters/figures/%.dot,$(BOOK_FIG)/%.svg,$(wildcard chapters/figures/*.dot)),\
+    $(patsubst chapters/figures/%,$(BOOK_FIG)/%,$(wildcard chapters/figures/*.png chapters/figures/*.jpg \
+    chapters/figures/*.svg)))
+ifneq ($(BOOK_FIG_COPIES),)
+$(BOOK_FIG_COPIES): $(BOOK_FIG)/%: chapters/figures/%
+	@mkdir -p $(@D)
+	@cp $< $@
+endif

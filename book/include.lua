@@ -1,0 +1,546 @@
+--[[
+book/include.lua: the Pandoc filter that puts the steps' code into the chapters.
+
+It runs once per chapter (`pandoc chapters/02-uart.md --lua-filter book/include.lua -t json`),
+from the top of the tree, so every path is relative to it. What it does:
+
+  ```{.c include="steps/02-uart/uart.c" anchor="uart_init"}```
+      the lines between `ANCHOR: uart_init` and `ANCHOR_END: uart_init` of that file, with every
+      marker line left out, common indentation removed and tabs expanded, as a numbered listing
+      whose caption names the file and the line range and links to the file.
+  ```{.c include="steps/01-boot/link.ld"}```                   the whole file
+  ```{.c include="steps/01-boot/boot.S" lines="10-20"}```      lines 10 to 20 ("10-", "-20", "7")
+  ```{.diff from="01-boot" to="02-uart" file="main.c"}```      diff -u of one file between steps
+  ```{.diffstat from="01-boot" to="02-uart"}```                the step's diffstat
+
+An optional caption="..." (Markdown) is added to a listing's caption. Chapter titles get their
+number from the file name (01-boot.md is chapter 1, appendix-a-*.md is appendix A) unless they
+already start with it ("Step 01: ...", "Appendix A: ..."); listings are numbered 1.1, 1.2, ...; headings get
+ids that are unique in the whole book, and links to other chapters (`02-uart.md`,
+`02-uart.md#some-id`) or to step sources (`../steps/01-boot/main.c`) are pointed inside the book.
+
+Any mistake (missing file, anchor not found, duplicated or unbalanced anchor, bad attribute) is
+reported as `chapters/02-uart.md: anchor 'uart_init' not found in steps/02-uart/uart.c`, every
+one of them, and pandoc exits with status 1 without writing its output.
+
+Next to its output (build/book/ast/02-uart.json) it writes 02-uart.uses: which lines of which
+files the chapter shows, for the checks and for `make book-coverage`.
+]]
+
+local TABSTOP = 8
+
+local chapter = PANDOC_STATE.input_files[1] or "stdin"
+local stem = chapter:match("([^/]+)%.md$") or chapter
+local script_dir = (PANDOC_SCRIPT_FILE or "book/include.lua"):match("^(.*)/[^/]*$") or "."
+
+-- The chapter's label: "1" for 01-boot, "A" for appendix-a-..., nil for 00-preface.
+local label
+do
+  local n = stem:match("^(%d+)%-")
+  if n and tonumber(n) > 0 then
+    label = tostring(tonumber(n))
+  end
+  local a = stem:match("^appendix%-(%a)%-") or stem:match("^appendix%-(%a)$")
+  if a then
+    label = a:upper()
+  end
+end
+
+-- Author's class -> the syntax Pandoc highlights it with (two are ours: book/syntax/*.xml).
+local LANG = {
+  c = "c", h = "c",
+  asm = "aarch64asm", S = "aarch64asm",
+  ld = "ldscript",
+  make = "makefile", makefile = "makefile",
+  python = "python", py = "python",
+  sh = "bash", bash = "bash", console = "bash",
+  diff = "diff",
+}
+-- Code in these languages is the kernel: it must come from the steps, never be pasted.
+local KERNEL = { c = true, aarch64asm = true, ldscript = true }
+
+local errors = {}
+local records = {}
+local listings = 0
+
+local function fail(fmt, ...)
+  table.insert(errors, chapter .. ": " .. string.format(fmt, ...))
+end
+
+local function record(...)
+  table.insert(records, table.concat({ ... }, "\t"))
+end
+
+-- ------------------------------------------------------------------------------------------
+-- Source files and their anchors
+
+local files = {}
+
+local function read_lines(path)
+  local f = io.open(path, "rb")
+  if not f then
+    return nil
+  end
+  local text = f:read("a")
+  f:close()
+  local lines = {}
+  for line in (text .. (text:sub(-1) == "\n" and "" or "\n")):gmatch("(.-)\r?\n") do
+    table.insert(lines, line)
+  end
+  if text == "" then
+    lines = {}
+  end
+  return lines
+end
+
+-- A marker is `ANCHOR: name` or `ANCHOR_END: name` anywhere on a line, in any comment syntax;
+-- the whole line is a marker line and never shown.
+local function marker(line)
+  local name = line:match("ANCHOR:%s*([%w_%.%-]+)")
+  if name then
+    return "start", name
+  end
+  name = line:match("ANCHOR_END:%s*([%w_%.%-]+)")
+  if name then
+    return "end", name
+  end
+end
+
+-- The file's lines, which of them are markers, each anchor's (start, stop) marker lines and
+-- the problems of the file's anchors (duplicated, unbalanced), keyed by anchor name.
+local function load(path)
+  if files[path] ~= nil then
+    return files[path]
+  end
+  local lines = read_lines(path)
+  if not lines then
+    files[path] = false
+    return false
+  end
+  local info = { path = path, lines = lines, is_marker = {}, anchors = {}, problems = {} }
+  local starts, ends = {}, {}
+  for i, line in ipairs(lines) do
+    local kind, name = marker(line)
+    if kind then
+      info.is_marker[i] = true
+      local t = kind == "start" and starts or ends
+      t[name] = t[name] or {}
+      table.insert(t[name], i)
+    end
+  end
+  local names = {}
+  for name in pairs(starts) do names[name] = true end
+  for name in pairs(ends) do names[name] = true end
+  for name in pairs(names) do
+    local s, e = starts[name] or {}, ends[name] or {}
+    local problem
+    if #s > 1 then
+      problem = string.format("anchor '%s' is duplicated in %s (ANCHOR: on lines %s)",
+        name, path, table.concat(s, ", "))
+    elseif #e > 1 then
+      problem = string.format("anchor '%s' is duplicated in %s (ANCHOR_END: on lines %s)",
+        name, path, table.concat(e, ", "))
+    elseif #s == 0 then
+      problem = string.format("anchor '%s' is unbalanced in %s (ANCHOR_END: on line %d, no ANCHOR:)",
+        name, path, e[1])
+    elseif #e == 0 then
+      problem = string.format("anchor '%s' is unbalanced in %s (ANCHOR: on line %d, no ANCHOR_END:)",
+        name, path, s[1])
+    elseif e[1] < s[1] then
+      problem = string.format("anchor '%s' is unbalanced in %s (ANCHOR_END: on line %d before ANCHOR: on line %d)",
+        name, path, e[1], s[1])
+    end
+    if problem then
+      table.insert(info.problems, problem)
+    else
+      info.anchors[name] = { s[1], e[1] }
+    end
+  end
+  table.sort(info.problems)
+  files[path] = info
+  return info
+end
+
+-- Report a file's anchor problems once, on the first include from it.
+local reported = {}
+local function check_file(info)
+  if reported[info.path] then
+    return #info.problems == 0
+  end
+  reported[info.path] = true
+  for _, p in ipairs(info.problems) do
+    fail("%s", p)
+  end
+  return #info.problems == 0
+end
+
+-- ------------------------------------------------------------------------------------------
+-- Text
+
+local function expand_tabs(line)
+  if not line:find("\t", 1, true) then
+    return line
+  end
+  local out, col = {}, 0
+  for ch in line:gmatch(utf8 and utf8.charpattern or ".") do
+    if ch == "\t" then
+      local n = TABSTOP - col % TABSTOP
+      table.insert(out, string.rep(" ", n))
+      col = col + n
+    else
+      table.insert(out, ch)
+      col = col + 1
+    end
+  end
+  return table.concat(out)
+end
+
+-- Lines numbered `nums` of the file: tabs expanded, the indentation they share removed,
+-- blank lines at either end dropped. Returns the text and the numbers actually shown.
+local function excerpt(info, nums)
+  local lines = {}
+  for _, i in ipairs(nums) do
+    table.insert(lines, { i, (expand_tabs(info.lines[i]):gsub("%s+$", "")) })
+  end
+  while #lines > 0 and lines[1][2] == "" do table.remove(lines, 1) end
+  while #lines > 0 and lines[#lines][2] == "" do table.remove(lines) end
+  local indent
+  for _, l in ipairs(lines) do
+    if l[2] ~= "" then
+      local n = #l[2]:match("^ *")
+      indent = indent and math.min(indent, n) or n
+    end
+  end
+  local text, shown = {}, {}
+  for _, l in ipairs(lines) do
+    table.insert(text, l[2]:sub((indent or 0) + 1))
+    table.insert(shown, l[1])
+  end
+  return table.concat(text, "\n"), shown
+end
+
+-- "3-7,9,12-20" from a sorted list of numbers.
+local function ranges(nums)
+  local out, i = {}, 1
+  while i <= #nums do
+    local j = i
+    while j < #nums and nums[j + 1] == nums[j] + 1 do j = j + 1 end
+    table.insert(out, nums[i] == nums[j] and tostring(nums[i]) or (nums[i] .. "-" .. nums[j]))
+    i = j + 1
+  end
+  return table.concat(out, ",")
+end
+
+local function slug(s)
+  s = s:lower():gsub("[^%w%s_%-%.]", ""):gsub("%s+", "-"):gsub("^[^%a]+", "")
+  return s ~= "" and s or "section"
+end
+
+local function source_href(path, line)
+  return "src/" .. path .. ".html" .. (line and ("#L" .. line) or "")
+end
+
+-- ------------------------------------------------------------------------------------------
+-- Blocks
+
+local function caption_block(number, id, parts, extra)
+  local inlines = {}
+  if number then
+    table.insert(inlines, pandoc.Span({ pandoc.Str(number) }, pandoc.Attr("", { "listing-number" })))
+    table.insert(inlines, pandoc.Space())
+  end
+  for _, x in ipairs(parts) do
+    table.insert(inlines, x)
+  end
+  if extra and extra ~= "" then
+    local doc = pandoc.read(extra, "markdown")
+    if doc.blocks[1] and doc.blocks[1].content then
+      table.insert(inlines, pandoc.Str(" —"))
+      table.insert(inlines, pandoc.Space())
+      for _, x in ipairs(doc.blocks[1].content) do table.insert(inlines, x) end
+    end
+  end
+  return pandoc.Div({ pandoc.Plain(inlines) }, pandoc.Attr("", { "listing-caption" }))
+end
+
+local function source_link(path, line)
+  return pandoc.Link({ pandoc.Code(path) }, source_href(path, line), "", pandoc.Attr("", { "source-link" }))
+end
+
+local function next_listing(el)
+  listings = listings + 1
+  local number = string.format("Listing %s.%d", label or "0", listings)
+  local id = el.identifier ~= "" and el.identifier or string.format("listing-%s-%d", stem, listings)
+  return number, id
+end
+
+local function lang_of(el)
+  for _, c in ipairs(el.classes) do
+    if LANG[c] then
+      return LANG[c], c
+    end
+  end
+end
+
+local ALLOWED = {
+  include = { include = true, anchor = true, lines = true, caption = true },
+  diff = { from = true, to = true, file = true, caption = true },
+  diffstat = { from = true, to = true, caption = true },
+}
+
+local function bad_attributes(el, kind)
+  local ok = true
+  for k, _ in pairs(el.attributes) do
+    if not ALLOWED[kind][k] then
+      fail("unknown attribute %s=\"%s\" on a %s block", k, el.attributes[k], kind)
+      ok = false
+    end
+  end
+  return not ok
+end
+
+local function include_block(el)
+  if bad_attributes(el, "include") then return nil end
+  local a = el.attributes
+  local path, anchor, lines = a.include, a.anchor, a.lines
+  local info = load(path)
+  if not info then
+    fail("file %s not found", path)
+    return nil
+  end
+  if not check_file(info) and (anchor == nil or info.anchors[anchor] == nil) then
+    return nil
+  end
+  local nums = {}
+  local what
+  if anchor and lines then
+    fail("anchor='%s' and lines='%s' together on an include of %s: use one of them", anchor, lines, path)
+    return nil
+  elseif anchor then
+    local r = info.anchors[anchor]
+    if not r then
+      fail("anchor '%s' not found in %s", anchor, path)
+      return nil
+    end
+    for i = r[1] + 1, r[2] - 1 do
+      if not info.is_marker[i] then table.insert(nums, i) end
+    end
+  else
+    local first, last = 1, #info.lines
+    if lines then
+      local f, l = lines:match("^%s*(%d*)%s*%-%s*(%d*)%s*$")
+      if not f then
+        f = lines:match("^%s*(%d+)%s*$")
+        l = f
+      end
+      if not f or (f == "" and l == "") then
+        fail("lines='%s' on an include of %s: write lines=\"10-20\", \"10-\", \"-20\" or \"7\"", lines, path)
+        return nil
+      end
+      first = f ~= "" and tonumber(f) or 1
+      last = l ~= "" and tonumber(l) or #info.lines
+      if first < 1 or last > #info.lines or first > last then
+        fail("lines='%s' out of range: %s has %d lines", lines, path, #info.lines)
+        return nil
+      end
+    end
+    for i = first, last do
+      if not info.is_marker[i] then table.insert(nums, i) end
+    end
+  end
+  local text, shown = excerpt(info, nums)
+  if #shown == 0 then
+    fail("%s of %s shows no lines", anchor and ("anchor '" .. anchor .. "'") or ("lines '" .. tostring(lines) .. "'"), path)
+    return nil
+  end
+  record("show", path, anchor or "-", ranges(shown))
+
+  local number, id = next_listing(el)
+  local lang, given = lang_of(el)
+  local classes = { lang or given }
+  if not lang then
+    for _, c in ipairs(el.classes) do table.insert(classes, c) end
+  end
+  local first, last = shown[1], shown[#shown]
+  local where = first == last and string.format(", line %d", first)
+      or string.format(", lines %d–%d", first, last)
+  local cap = caption_block(number, nil, { source_link(path, first), pandoc.Str(where) }, a.caption)
+  local code = pandoc.CodeBlock(text, pandoc.Attr("", classes, {}))
+  return pandoc.Div({ cap, code }, pandoc.Attr(id, { "listing" }, {}))
+end
+
+-- The helper (book/tools.py) prints the diff, or "ERROR: message" as its first line.
+local function tool(args)
+  local ok, out = pcall(pandoc.pipe, "python3", { script_dir .. "/tools.py", table.unpack(args) }, "")
+  if not ok then
+    fail("book/tools.py %s failed: %s", table.concat(args, " "), tostring(out.output or out))
+    return nil
+  end
+  local msg = out:match("^ERROR: ([^\n]*)")
+  if msg then
+    fail("%s", msg)
+    return nil
+  end
+  return out
+end
+
+local function diff_block(el)
+  if bad_attributes(el, "diff") then return nil end
+  local a = el.attributes
+  if not (a.from and a.to and a.file) then
+    fail("a .diff block needs from=, to= and file= (has from=%s to=%s file=%s)",
+      tostring(a.from), tostring(a.to), tostring(a.file))
+    return nil
+  end
+  local out = tool({ "diff", a.from, a.to, a.file })
+  if not out then return nil end
+  record("diff", a.from, a.to, a.file)
+  local number, id = next_listing(el)
+  local to_path = "steps/" .. a.to .. "/" .. a.file
+  local cap = caption_block(number, nil, {
+    pandoc.Str("Changes"), pandoc.Space(), pandoc.Str("to"), pandoc.Space(), source_link(to_path),
+    pandoc.Space(), pandoc.Str("since"), pandoc.Space(), pandoc.Code(a.from) }, a.caption)
+  if out == "" then
+    out = "(no changes)"
+  end
+  local code = pandoc.CodeBlock(out:gsub("\n$", ""), pandoc.Attr("", { "diff" }, {}))
+  return pandoc.Div({ cap, code }, pandoc.Attr(id, { "listing", "listing-diff" }, {}))
+end
+
+local function diffstat_block(el)
+  if bad_attributes(el, "diffstat") then return nil end
+  local a = el.attributes
+  if not (a.from and a.to) then
+    fail("a .diffstat block needs from= and to= (has from=%s to=%s)", tostring(a.from), tostring(a.to))
+    return nil
+  end
+  local out = tool({ "stat", a.from, a.to })
+  if not out then return nil end
+  record("diffstat", a.from, a.to)
+  local cap = caption_block(nil, nil, {
+    pandoc.Str("What"), pandoc.Space(), pandoc.Str("changed"), pandoc.Space(), pandoc.Str("from"),
+    pandoc.Space(), pandoc.Code("steps/" .. a.from), pandoc.Space(), pandoc.Str("to"), pandoc.Space(),
+    pandoc.Code("steps/" .. a.to) }, a.caption)
+  local code = pandoc.CodeBlock(out:gsub("\n$", ""), pandoc.Attr("", { "diffstat" }, {}))
+  return pandoc.Div({ cap, code }, pandoc.Attr(el.identifier, { "diffstat" }, {}))
+end
+
+local function CodeBlock(el)
+  if el.attributes.include then
+    return include_block(el) or pandoc.Null()
+  end
+  for _, c in ipairs(el.classes) do
+    if c == "diffstat" then
+      return diffstat_block(el) or pandoc.Null()
+    end
+  end
+  if el.attributes.from or el.attributes.to or el.attributes.file then
+    return diff_block(el) or pandoc.Null()
+  end
+  -- A plain code block (a terminal session, a command): only its class is mapped.
+  local lang, given = lang_of(el)
+  if lang then
+    if KERNEL[lang] then
+      record("pasted", given, (el.text:match("^[^\n]*")))
+    end
+    local classes = { lang }
+    for _, c in ipairs(el.classes) do
+      if c ~= given then table.insert(classes, c) end
+    end
+    el.classes = classes
+    return el
+  end
+end
+
+-- ------------------------------------------------------------------------------------------
+-- Headings and links
+
+local ids = {}
+local seen_title = false
+
+local function Header(el)
+  if el.level == 1 and not seen_title then
+    seen_title = true
+    if el.identifier == "" then
+      el.identifier = stem
+    end
+    -- "# The mini UART" becomes "2 The mini UART"; a title that already says its number
+    -- ("# Step 02: The mini UART", "# Appendix A: ...") is left as it is.
+    local text = pandoc.utils.stringify(el.content)
+    local numbered = text:match("^%s*%d") or text:match("^%s*[Ss]tep%s") or text:match("^%s*[Cc]hapter%s")
+        or text:match("^%s*[Aa]ppendix%s") or text:match("^%s*[Pp]art%s")
+    if label and not numbered then
+      table.insert(el.content, 1, pandoc.Span({ pandoc.Str(label) }, pandoc.Attr("", { "chapter-number" })))
+      table.insert(el.content, 2, pandoc.Space())
+    end
+  elseif el.identifier == "" then
+    local base = stem .. "-" .. slug(pandoc.utils.stringify(el.content))
+    local id, n = base, 1
+    while ids[id] do
+      id = base .. "-" .. n
+      n = n + 1
+    end
+    el.identifier = id
+  end
+  ids[el.identifier] = true
+  return el
+end
+
+local function Link(el)
+  local t = el.target
+  if t:match("^%a[%w+.-]*:") or t:match("^#") then
+    return nil
+  end
+  local path, frag = t:match("^([^#]*)(#?.*)$")
+  local chap = path:match("^([%w_%-]+)%.md$") or path:match("^%.%./chapters/([%w_%-]+)%.md$")
+      or path:match("^chapters/([%w_%-]+)%.md$")
+  if chap then
+    local f = io.open("chapters/" .. chap .. ".md", "r")
+    if not f then
+      fail("link to %s: chapters/%s.md not found", t, chap)
+      return nil
+    end
+    f:close()
+    el.target = frag ~= "" and frag or ("#" .. chap)
+    return el
+  end
+  local src = path:match("^%.%./(steps/.+)$") or path:match("^(steps/.+)$")
+  if src then
+    if not load(src) then
+      fail("link to %s: file %s not found", t, src)
+      return nil
+    end
+    local line = frag:match("^#L(%d+)$")
+    el.target = source_href(src, line)
+    el.classes:insert("source-link")
+    return el
+  end
+end
+
+-- ------------------------------------------------------------------------------------------
+
+local function finish(doc)
+  if #errors > 0 then
+    for _, e in ipairs(errors) do
+      io.stderr:write(e, "\n")
+    end
+    io.stderr:flush()
+    os.exit(1)
+  end
+  local out = PANDOC_STATE.output_file
+  if out and out ~= "-" then
+    local f = assert(io.open((out:gsub("%.json$", "")) .. ".uses", "w"))
+    f:write("chapter\t", chapter, "\n")
+    for _, r in ipairs(records) do
+      f:write(r, "\n")
+    end
+    f:close()
+  end
+  return doc
+end
+
+return {
+  { Header = Header },
+  { CodeBlock = CodeBlock, Link = Link },
+  { Pandoc = finish },
+}

@@ -1,0 +1,583 @@
+"""The book's checks (group "book" of common/test/run.py; `make book-check` runs only these).
+
+The book is built once (`make book` in the tree) and the checks that need it share that build.
+Checks that break things do it in a temporary copy of the tree, never in the tree itself.
+Every subprocess has a timeout.
+"""
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import zlib
+from html.parser import HTMLParser
+from urllib.parse import unquote, urlsplit
+
+from harness import TOP, CheckFailed, check, expect_eq, expect_true
+
+import tools  # book/tools.py: run.py puts book/ on the path while it loads this file
+
+tools.ROOT = TOP
+BOOK = os.path.join(TOP, "build", "book")
+FILTER = os.path.join(TOP, "book", "include.lua")
+
+
+def clean_env():
+    """The environment for a nested make: without the make that may be running us."""
+    env = dict(os.environ)
+    for k in ("MAKEFLAGS", "MAKELEVEL", "MFLAGS", "MAKEOVERRIDES"):
+        env.pop(k, None)
+    return env
+
+
+def run(args, cwd=TOP, timeout=300, **kw):
+    try:
+        return subprocess.run(args, cwd=cwd, capture_output=True, text=True, timeout=timeout,
+                              env=clean_env(), **kw)
+    except subprocess.TimeoutExpired:
+        raise CheckFailed(f"{' '.join(args)} did not finish within {timeout} s")
+
+
+def chapters():
+    d = os.path.join(TOP, "chapters")
+    return sorted(f[:-3] for f in os.listdir(d)
+                  if re.match(r"^(\d\d-|appendix-).*\.md$", f)) if os.path.isdir(d) else []
+
+
+# ------------------------------------------------------------------------------------------
+# The one build of the book the checks share
+
+_lock = threading.Lock()
+_build = {}
+
+
+def built():
+    """Run `make book` once; every later call gets the same result. Raises if it failed."""
+    with _lock:
+        if not _build:
+            start = time.monotonic()
+            r = run(["make", "--no-print-directory", "book"], timeout=600)
+            _build.update(rc=r.returncode, out=r.stdout, err=r.stderr,
+                          seconds=time.monotonic() - start)
+    if _build["rc"] != 0:
+        raise CheckFailed(f"make book failed (status {_build['rc']}):\n{_build['err'][-1500:]}")
+    return _build
+
+
+def uses():
+    """[(chapter, kind, fields...)] of every chapter's .uses file (after the build)."""
+    built()
+    return tools.read_uses([os.path.join(BOOK, "ast", c + ".uses") for c in chapters()])
+
+
+def copy_tree(tmp):
+    """The sources of the tree (not build/, not .git) in tmp/tree; returns its path."""
+    dst = os.path.join(tmp, "tree")
+    os.makedirs(dst)
+    ignore = shutil.ignore_patterns("__pycache__", "*.pyc", ".git")
+    for name in ("Makefile", "book", "chapters", "steps", "common", "tools"):
+        src = os.path.join(TOP, name)
+        if os.path.isdir(src):
+            shutil.copytree(src, os.path.join(dst, name), ignore=ignore)
+        elif os.path.isfile(src):
+            shutil.copy2(src, os.path.join(dst, name))
+    return dst
+
+
+# ------------------------------------------------------------------------------------------
+
+
+@check("builds")
+def builds(_):
+    """make book writes the HTML, the EPUB and the PDF, and nothing warns."""
+    b = built()
+    for name in ("index.html", "the-book-that-boots.epub", "the-book-that-boots.pdf"):
+        p = os.path.join(BOOK, name)
+        expect_true(os.path.isfile(p) and os.path.getsize(p) > 0, f"make book did not write {p}")
+    for c in chapters():
+        p = os.path.join(BOOK, c + ".html")
+        expect_true(os.path.isfile(p), f"no HTML page for chapters/{c}.md ({p})")
+    with open(os.path.join(BOOK, "the-book-that-boots.pdf"), "rb") as f:
+        pdf = f.read()
+    expect_true(pdf.startswith(b"%PDF-"), "the PDF does not start with %PDF-")
+    pages = len(re.findall(rb"/Type\s*/Page\b", pdf))
+    expect_true(pages >= 2, f"the PDF has {pages} pages")
+    with open(os.path.join(BOOK, "the-book-that-boots.epub"), "rb") as f:
+        epub = f.read(80)
+    # An EPUB is a zip whose first member is the uncompressed file "mimetype".
+    expect_true(epub[30:38] == b"mimetype" and b"application/epub+zip" in epub,
+                "the EPUB does not start with its mimetype member")
+    # Pandoc runs with --fail-if-warnings and the PDF rule fails on WeasyPrint's warnings, so a
+    # build that succeeded had none; this catches anything else that talks.
+    expect_eq(b["err"].strip(), "", "make book's stderr")
+    chatter = [line for line in b["out"].splitlines() if not line.startswith(("book: ", "setup: "))]
+    expect_eq(chatter, [], "unexpected output from make book")
+
+
+@check("every step has a chapter")
+def every_step_has_chapter(_):
+    """chapters/NN-*.md exists for steps/NN-name and shows code of that step."""
+    shown = {}
+    for u in uses():
+        if u[1] == "show":
+            shown.setdefault(u[0], set()).add(u[2].split("/")[1])
+    missing = []
+    for step in tools.steps():
+        nn = step[:2]
+        mine = [c for c in chapters() if c.startswith(nn + "-")]
+        if not mine:
+            missing.append(f"steps/{step} has no chapters/{nn}-*.md")
+        elif not any(step in shown.get(f"chapters/{c}.md", ()) for c in mine):
+            missing.append(f"chapters/{mine[0]}.md shows no code of steps/{step}")
+    expect_eq(missing, [], "steps without a chapter")
+
+
+@check("every chapter opens with its diffstat")
+def chapter_diffstat(_):
+    """Each step's chapter (from the second step on) shows what changed since the step before."""
+    stats = {(u[0], u[2], u[3]) for u in uses() if u[1] == "diffstat"}
+    steps = tools.steps()
+    missing = []
+    for prev, step in zip(steps, steps[1:]):
+        for c in chapters():
+            if c.startswith(step[:2] + "-"):
+                if (f"chapters/{c}.md", prev, step) not in stats:
+                    missing.append(f'chapters/{c}.md has no ```{{.diffstat from="{prev}" to="{step}"}}```')
+    expect_eq(missing, [], "chapters without their diffstat")
+
+
+@check("every anchor is used")
+def anchors_used(_):
+    """Every ANCHOR in steps/ is well formed and shown by some chapter (by name, or inside a
+    whole-file or line-range listing)."""
+    named, lines = set(), {}
+    for u in uses():
+        if u[1] == "show":
+            named.add((u[2], u[3]))
+            lines.setdefault(u[2], set()).update(tools.parse_ranges(u[4]))
+    problems, unused = [], []
+    for step in tools.steps():
+        for f in tools.step_files(step):
+            path = f"steps/{step}/{f}"
+            try:
+                good, bad = tools.anchors(path)
+            except UnicodeDecodeError:
+                continue
+            problems += bad
+            text = tools.read_lines(path)
+            for name, (s, e) in sorted(good.items(), key=lambda x: x[1]):
+                body = {i for i in range(s + 1, e) if not tools.is_marker(text[i - 1])
+                        and text[i - 1].strip()}
+                if (path, name) not in named and not (body and body <= lines.get(path, set())):
+                    unused.append(f"{path}: {name}")
+    expect_eq(problems, [], "malformed anchors")
+    expect_eq(unused, [], "anchors no chapter shows")
+
+
+@check("kernel code is included, never pasted")
+def no_pasted_code(_):
+    pasted = [f"{u[0]}: a ```{u[2]} block starting {u[3]!r}" for u in uses() if u[1] == "pasted"]
+    expect_eq(pasted, [], "C, assembly or linker-script blocks written into a chapter")
+
+
+# ------------------------------------------------------------------------------------------
+# Links
+
+
+class _Page(HTMLParser):
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.ids, self.refs, self.dups = set(), [], []
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        if a.get("id"):
+            if a["id"] in self.ids:
+                self.dups.append(a["id"])
+            self.ids.add(a["id"])
+        for k in ("href", "src"):
+            if a.get(k):
+                self.refs.append((tag, a[k]))
+
+
+def parse_html(path, cache):
+    if path not in cache:
+        p = _Page()
+        with open(path, encoding="utf-8") as f:
+            p.feed(f.read())
+        cache[path] = p
+    return cache[path]
+
+
+@check("internal links resolve")
+def links(_):
+    """Every href and src in the HTML book (chapters, index, source pages) names a file that
+    exists and, with a #fragment, an id on that page; no page has an id twice."""
+    built()
+    cache, broken = {}, []
+    pages = []
+    for root, _dirs, names in os.walk(BOOK):
+        if os.path.relpath(root, BOOK).startswith("ast"):
+            continue
+        pages += [os.path.join(root, n) for n in names if n.endswith(".html") and n != "print.html"]
+    expect_true(len(pages) >= len(chapters()) + 1, f"only {len(pages)} HTML pages in {BOOK}")
+    checked = 0
+    for page in sorted(pages):
+        p = parse_html(page, cache)
+        rel = os.path.relpath(page, BOOK)
+        for d in p.dups:
+            broken.append(f"{rel}: id '{d}' twice")
+        for tag, ref in p.refs:
+            u = urlsplit(ref)
+            if u.scheme or ref.startswith("//"):
+                continue  # the outside world: not checked (and not reachable from here)
+            target = os.path.normpath(os.path.join(os.path.dirname(page), unquote(u.path))) \
+                if u.path else page
+            checked += 1
+            if not target.startswith(BOOK + os.sep) and target != BOOK:
+                broken.append(f"{rel}: {ref} leads out of build/book")
+            elif not os.path.exists(target):
+                broken.append(f"{rel}: {ref}: no such file")
+            elif u.fragment and target.endswith(".html"):
+                if unquote(u.fragment) not in parse_html(target, cache).ids:
+                    broken.append(f"{rel}: {ref}: no id '{u.fragment}' there")
+    expect_true(checked > 0, "no links found in the HTML book")
+    expect_eq(broken[:20], [], f"broken links ({len(broken)})")
+
+
+# ------------------------------------------------------------------------------------------
+# The include filter, on sources made up for the purpose
+
+
+PROBE_C = """int a;
+/* ANCHOR: outer */
+int b;
+\t/* ANCHOR: inner */
+\tint c;\t\t// tab
+\t/* ANCHOR_END: inner */
+int d;
+/* ANCHOR: over */
+int e;
+/* ANCHOR_END: outer */
+int f;
+/* ANCHOR_END: over */
+"""
+
+PROBE_MK = """# ANCHOR: rule
+all:
+\t@echo hello
+# ANCHOR_END: rule
+"""
+
+PROBE_S = """    .text
+    // ANCHOR: two
+    nop
+    @ ANCHOR: inner
+    ret
+    @ ANCHOR_END: inner
+    // ANCHOR_END: two
+"""
+
+GOOD = """# Probe
+
+```{.c include="steps/99-probe/probe.c" anchor="outer"}
+```
+
+```{.c include="steps/99-probe/probe.c" anchor="inner"}
+```
+
+```{.c include="steps/99-probe/probe.c" anchor="over"}
+```
+
+```{.c include="steps/99-probe/probe.c" lines="1-3"}
+```
+
+```{.c include="steps/99-probe/probe.c"}
+```
+
+```{.make include="steps/99-probe/Makefile" anchor="rule"}
+```
+
+```{.asm include="steps/99-probe/probe.S" anchor="two"}
+```
+
+```{.diff from="98-old" to="99-probe" file="probe.c"}
+```
+
+```{.diffstat from="98-old" to="99-probe"}
+```
+"""
+
+BAD = """# Broken
+
+```{.c include="steps/99-probe/nope.c" anchor="x"}
+```
+
+```{.c include="steps/99-probe/probe.c" anchor="missing"}
+```
+
+```{.c include="steps/99-probe/dup.c" anchor="d"}
+```
+
+```{.c include="steps/99-probe/unbalanced.c" anchor="u"}
+```
+
+```{.c include="steps/99-probe/probe.c" anchor="inner" lines="1-2"}
+```
+
+```{.diff from="97-none" to="99-probe" file="probe.c"}
+```
+"""
+
+BAD_EXPECTED = [
+    "chapters/90-bad.md: file steps/99-probe/nope.c not found",
+    "chapters/90-bad.md: anchor 'missing' not found in steps/99-probe/probe.c",
+    "chapters/90-bad.md: anchor 'd' is duplicated in steps/99-probe/dup.c (ANCHOR: on lines 1, 3)",
+    "chapters/90-bad.md: anchor 'u' is unbalanced in steps/99-probe/unbalanced.c "
+    "(ANCHOR: on line 1, no ANCHOR_END:)",
+    "chapters/90-bad.md: anchor='inner' and lines='1-2' together on an include of "
+    "steps/99-probe/probe.c: use one of them",
+    "chapters/90-bad.md: step directory steps/97-none not found",
+]
+
+
+def _write(root, files):
+    for path, text in files.items():
+        p = os.path.join(root, path)
+        os.makedirs(os.path.dirname(p), exist_ok=True)
+        with open(p, "w") as f:
+            f.write(text)
+
+
+def _code_blocks(node, out):
+    if isinstance(node, dict):
+        if node.get("t") == "CodeBlock":
+            out.append((node["c"][0][1], node["c"][1]))
+        elif node.get("t") == "Div" and "listing-caption" in node["c"][0][1]:
+            out.append(("caption", json.dumps(node["c"][1])))
+        for v in node.values():
+            _code_blocks(v, out)
+    elif isinstance(node, list):
+        for v in node:
+            _code_blocks(v, out)
+    return out
+
+
+@check("include filter: nested, overlapping, ranges, diffs, errors")
+def include_filter(_):
+    with tempfile.TemporaryDirectory(prefix="book-filter-") as tmp:
+        _write(tmp, {
+            "steps/99-probe/probe.c": PROBE_C,
+            "steps/99-probe/Makefile": PROBE_MK,
+            "steps/99-probe/probe.S": PROBE_S,
+            "steps/98-old/probe.c": PROBE_C.replace("int d;\n", "int old_d;\n"),
+            "steps/98-old/Makefile": PROBE_MK,
+            "steps/99-probe/dup.c": "/* ANCHOR: d */\nx\n/* ANCHOR: d */\n/* ANCHOR_END: d */\n",
+            "steps/99-probe/unbalanced.c": "/* ANCHOR: u */\nx\n",
+            "chapters/10-good.md": GOOD,
+            "chapters/90-bad.md": BAD,
+        })
+        os.makedirs(os.path.join(tmp, "out"))
+        r = run(["pandoc", "--fail-if-warnings", "-f", "markdown-auto_identifiers", "--lua-filter", FILTER,
+                 "-t", "json", "-o", "out/10-good.json", "chapters/10-good.md"], cwd=tmp, timeout=60)
+        expect_eq((r.returncode, r.stderr), (0, ""), "pandoc on a chapter with good includes")
+        with open(os.path.join(tmp, "out", "10-good.json")) as f:
+            blocks = _code_blocks(json.load(f), [])
+        code = [b for b in blocks if b[0] != "caption"]
+        captions = [json.loads(b[1]) for b in blocks if b[0] == "caption"]
+        want = [
+            (["c"], "int b;\n        int c;          // tab\nint d;\nint e;"),  # nested: markers out
+            (["c"], "int c;          // tab"),                                 # dedented, tabs expanded
+            (["c"], "int e;\nint f;"),                                         # overlapping
+            (["c"], "int a;\nint b;"),                                         # lines= (marker dropped)
+            (["c"], "int a;\nint b;\n        int c;          // tab\nint d;\nint e;\nint f;"),
+            (["makefile"], "all:\n        @echo hello"),
+            (["aarch64asm"], "nop\nret"),
+        ]
+        for i, (classes, text) in enumerate(want):
+            expect_true(i < len(code), f"only {len(code)} code blocks in the output")
+            expect_eq(code[i], (classes, text), f"listing {i + 1}")
+        diff = code[7][1]
+        expect_true(code[7][0] == ["diff"] and "--- steps/98-old/probe.c\n+++ steps/99-probe/probe.c"
+                    in diff and "\n-int old_d;\n+int d;\n" in diff and "ANCHOR" not in diff,
+                    f"the diff block: {code[7]!r}")
+        expect_true(code[8][0] == ["diffstat"] and "probe.c" in code[8][1] and "dup.c" in code[8][1]
+                    and "files changed" in code[8][1], f"the diffstat block: {code[8]!r}")
+        cap = json.dumps(captions[0])
+        expect_true('"Listing 10.1"' in cap and "src/steps/99-probe/probe.c.html#L3" in cap
+                    and "lines 3\\u20139" in cap, f"the first caption: {cap}")
+        with open(os.path.join(tmp, "out", "10-good.uses")) as f:
+            rec = f.read()
+        expect_true("show\tsteps/99-probe/probe.c\touter\t3,5,7,9\n" in rec,
+                    f"the .uses record of the nested anchor: {rec!r}")
+
+        r = run(["pandoc", "-f", "markdown-auto_identifiers", "--lua-filter", FILTER, "-t", "json",
+                 "-o", "out/90-bad.json", "chapters/90-bad.md"], cwd=tmp, timeout=60)
+        expect_eq(r.returncode, 1, "pandoc's exit status on broken includes")
+        expect_eq(sorted(r.stderr.splitlines()), sorted(BAD_EXPECTED), "the error messages")
+        expect_true(not os.path.exists(os.path.join(tmp, "out", "90-bad.json")),
+                    "pandoc wrote its output although the includes were broken")
+
+
+# ------------------------------------------------------------------------------------------
+# The real chapters, in a copy of the tree
+
+
+def first_anchor_include():
+    """(chapter, path, anchor) of the first include by anchor in the book."""
+    for u in uses():
+        if u[1] == "show" and u[3] != "-":
+            return u[0], u[2], u[3]
+    raise CheckFailed("no chapter includes code by anchor")
+
+
+@check("renaming an anchor breaks make book")
+def broken_include(_):
+    chapter, path, anchor = first_anchor_include()
+    with tempfile.TemporaryDirectory(prefix="book-broken-") as tmp:
+        tree = copy_tree(tmp)
+        p = os.path.join(tree, path)
+        with open(p) as f:
+            text = f.read()
+        renamed = re.sub(r"(ANCHOR(?:_END)?:\s*)" + re.escape(anchor) + r"\b", r"\1" + anchor + "_renamed",
+                         text)
+        expect_true(renamed != text, f"could not rename anchor {anchor} in the copy of {path}")
+        with open(p, "w") as f:
+            f.write(renamed)
+        r = run(["make", "--no-print-directory", "book-html"], cwd=tree, timeout=300)
+        want = f"{chapter}: anchor '{anchor}' not found in {path}"
+        expect_true(r.returncode != 0, "make book-html succeeded with a renamed anchor")
+        expect_true(want in r.stderr.splitlines(),
+                    f"expected the line {want!r} from make, got {r.stderr[-800:]!r}")
+
+
+@check("changing an anchored line changes the book")
+def edit_shows(_):
+    chapter, path, anchor = first_anchor_include()
+    good, _ = tools.anchors(path)
+    start, end = good[anchor]
+    with tempfile.TemporaryDirectory(prefix="book-edit-") as tmp:
+        tree = copy_tree(tmp)
+        p = os.path.join(tree, path)
+        with open(p) as f:
+            lines = f.read().split("\n")
+        # Change the first line of the region that has code on it: append a unique token.
+        token = "book_check_probe_7f3a"
+        for i in range(start, end - 1):
+            if lines[i].strip() and not tools.is_marker(lines[i]):
+                sep = "  # " if path.endswith(("Makefile", ".mk", ".py")) else "  /* "
+                lines[i] += sep + token + (" */" if "/*" in sep else "")
+                break
+        with open(p, "w") as f:
+            f.write("\n".join(lines))
+        r = run(["make", "--no-print-directory", "book-html"], cwd=tree, timeout=300)
+        expect_eq(r.returncode, 0, f"make book-html in the copy ({r.stderr[-500:]})")
+        stem = os.path.basename(chapter)[:-3]
+        with open(os.path.join(tree, "build", "book", stem + ".html")) as f:
+            page = f.read()
+        expect_true(token in page, f"the changed line of {path} is not in {stem}.html")
+
+
+# ------------------------------------------------------------------------------------------
+# The HTML in a browser
+
+
+def read_png(path):
+    """(width, height, channels, rows of bytes) of an 8-bit non-interlaced PNG."""
+    with open(path, "rb") as f:
+        data = f.read()
+    if data[:8] != b"\x89PNG\r\n\x1a\n":
+        raise CheckFailed(f"{path} is not a PNG")
+    pos, idat, ihdr = 8, b"", None
+    while pos < len(data):
+        n = int.from_bytes(data[pos:pos + 4], "big")
+        kind = data[pos + 4:pos + 8]
+        body = data[pos + 8:pos + 8 + n]
+        if kind == b"IHDR":
+            ihdr = body
+        elif kind == b"IDAT":
+            idat += body
+        elif kind == b"IEND":
+            break
+        pos += 12 + n
+    w, h = int.from_bytes(ihdr[0:4], "big"), int.from_bytes(ihdr[4:8], "big")
+    depth, ctype, interlace = ihdr[8], ihdr[9], ihdr[12]
+    channels = {0: 1, 2: 3, 4: 2, 6: 4}.get(ctype)
+    if depth != 8 or channels is None or interlace:
+        raise CheckFailed(f"{path}: PNG of depth {depth}, colour type {ctype}: not handled")
+    raw = zlib.decompress(idat)
+    stride = w * channels
+    rows, prev = [], bytearray(stride)
+    for y in range(h):
+        f = raw[y * (stride + 1)]
+        line = bytearray(raw[y * (stride + 1) + 1:(y + 1) * (stride + 1)])
+        for x in range(stride):
+            a = line[x - channels] if x >= channels else 0
+            b = prev[x]
+            c = prev[x - channels] if x >= channels else 0
+            if f == 1:
+                line[x] = (line[x] + a) & 255
+            elif f == 2:
+                line[x] = (line[x] + b) & 255
+            elif f == 3:
+                line[x] = (line[x] + (a + b) // 2) & 255
+            elif f == 4:
+                pa, pb, pc = abs(b - c), abs(a - c), abs(a + b - 2 * c)
+                line[x] = (line[x] + (a if pa <= pb and pa <= pc else b if pb <= pc else c)) & 255
+        rows.append(bytes(line))
+        prev = line
+    return w, h, channels, rows
+
+
+@check("a chapter renders in Chromium")
+def screenshot(_):
+    """Headless Chromium opens the first chapter's page at a phone's width; the screenshot is
+    not one colour, has dark text, and the stylesheet was applied (the blue chapter number)."""
+    built()
+    numbered = [c for c in chapters() if re.match(r"^\d\d-", c) and not c.startswith("00-")]
+    expect_true(numbered, "no numbered chapter to open")
+    page = os.path.join(BOOK, numbered[0] + ".html")
+    browser = shutil.which("chromium") or shutil.which("chromium-browser")
+    expect_true(browser, "chromium not found (Debian package chromium; make setup)")
+    with tempfile.TemporaryDirectory(prefix="book-chromium-") as tmp:
+        png = os.path.join(tmp, "shot.png")
+        r = run([browser, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
+                 "--no-first-run", "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync", "--hide-scrollbars", f"--user-data-dir={tmp}/profile",
+                 "--window-size=412,1000", f"--screenshot={png}", "file://" + page],
+                cwd=tmp, timeout=90)
+        expect_true(os.path.exists(png), f"chromium wrote no screenshot (status {r.returncode}): "
+                    f"{r.stderr[-400:]}")
+        w, h, ch, rows = read_png(png)
+    counts = {}
+    for row in rows[::2]:
+        for x in range(0, w * ch, ch * 2):
+            px = row[x:x + 3]
+            counts[px] = counts.get(px, 0) + 1
+    total = sum(counts.values())
+    background, most = max(counts.items(), key=lambda kv: kv[1])
+    other = total - most
+    dark = sum(n for px, n in counts.items() if max(px) < 100)
+    blue = sum(n for px, n in counts.items()
+               if abs(px[0] - 0x2a) + abs(px[1] - 0x5d) + abs(px[2] - 0xb0) < 40)
+    name = os.path.basename(page)
+    expect_true(other / total > 0.03 and dark / total > 0.002,
+                f"the screenshot of {name} ({w}x{h}) is blank: {100 * other / total:.2f} % of it "
+                f"differs from the background #{background.hex()}, {100 * dark / total:.2f} % is dark")
+    expect_true(blue >= 10, f"the screenshot of {name} has no blue (#2a5db0) chapter number or link: "
+                "was book.css applied?")
+
+
+@check("coverage report")
+def coverage_report(_):
+    """make book-coverage's numbers can be computed for every step (the figures are in the report)."""
+    built()
+    rows = tools.coverage([os.path.join(BOOK, "ast", c + ".uses") for c in chapters()])
+    expect_eq([r[0] for r in rows], tools.steps(), "steps in the coverage report")
+    for step, code, *_ in rows:
+        expect_true(code > 0, f"steps/{step}: no code lines found")

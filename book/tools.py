@@ -1,0 +1,626 @@
+#!/usr/bin/env python3
+"""book/tools.py: the book's helpers (python3 standard library only). Run from the top of the tree.
+
+    tools.py diff FROM TO FILE     diff -u of steps/FROM/FILE -> steps/TO/FILE, marker lines left out
+    tools.py stat FROM TO          diffstat of steps/FROM -> steps/TO
+    tools.py merge OUT IN...       join the chapters' Pandoc ASTs (JSON) into one book
+    tools.py html OUT AST... -- PANDOC_OPTION...   the HTML book, one page per chapter
+    tools.py srcpages OUT          one HTML page per step source file, with line anchors (#L12)
+    tools.py coverage [-v] USES... per step: share of code lines, and of new code lines, shown
+
+diff and stat print "ERROR: message" (and exit 0) when a step or file does not exist, so that the
+include filter can report it in its own words.
+"""
+
+import html
+import json
+import os
+import re
+import subprocess
+import sys
+import tempfile
+
+# Paths in this module are relative to the top of the tree ("steps/01-boot/main.c"); ROOT is
+# where that top is (the checks set it, the Makefile runs from it).
+ROOT = "."
+
+
+def top(path):
+    return os.path.join(ROOT, path)
+
+
+STEP_DIR = re.compile(r"^\d\d-[\w.-]+$")
+START = re.compile(r"ANCHOR:\s*([\w.-]+)")
+END = re.compile(r"ANCHOR_END:\s*([\w.-]+)")
+
+
+def is_marker(line):
+    return bool(START.search(line) or END.search(line))
+
+
+def steps():
+    """Step directories (those with a Makefile), in order."""
+    return sorted(d for d in os.listdir(top("steps"))
+                  if STEP_DIR.match(d) and os.path.isfile(top(os.path.join("steps", d, "Makefile"))))
+
+
+def step_files(step):
+    """Files of a step, relative to its directory, sorted; caches and hidden files aside."""
+    base = top(os.path.join("steps", step))
+    out = []
+    for root, dirs, names in os.walk(base):
+        dirs[:] = sorted(d for d in dirs if not d.startswith(".") and d != "__pycache__")
+        for n in names:
+            if n.startswith(".") or n.endswith((".pyc", "~")):
+                continue
+            out.append(os.path.relpath(os.path.join(root, n), base))
+    return sorted(out)
+
+
+def read_lines(path):
+    with open(top(path), encoding="utf-8", errors="replace") as f:
+        return f.read().splitlines()
+
+
+def anchors(path):
+    """{name: (start_line, end_line)} of a file's well-formed anchors, and a list of problems."""
+    starts, ends = {}, {}
+    for i, line in enumerate(read_lines(path), 1):
+        m = START.search(line)
+        if m:
+            starts.setdefault(m.group(1), []).append(i)
+            continue
+        m = END.search(line)
+        if m:
+            ends.setdefault(m.group(1), []).append(i)
+    good, problems = {}, []
+    for name in sorted(set(starts) | set(ends)):
+        s, e = starts.get(name, []), ends.get(name, [])
+        if len(s) != 1 or len(e) != 1 or e[0] < s[0]:
+            problems.append(f"{path}: anchor '{name}': ANCHOR: on lines {s or 'none'}, "
+                            f"ANCHOR_END: on lines {e or 'none'}")
+        else:
+            good[name] = (s[0], e[0])
+    return good, problems
+
+
+# ------------------------------------------------------------------------------------------
+# Diffs between steps
+
+
+def _stripped(path):
+    """The file's lines without marker lines, and the original number of each."""
+    if not os.path.isfile(top(path)):
+        return [], []
+    lines, nums = [], []
+    for i, line in enumerate(read_lines(path), 1):
+        if not is_marker(line):
+            lines.append(line)
+            nums.append(i)
+    return lines, nums
+
+
+def unified(old, new):
+    """diff -u of two step files (paths relative to the top), marker lines left out.
+    Returns (text, shown, added): the numbers, in the new file, of the lines the diff shows
+    (added and context) and of those it adds."""
+    a, _ = _stripped(old)
+    b, b_nums = _stripped(new)
+    if a == b:
+        return "", set(), set()
+    with tempfile.TemporaryDirectory(prefix="bookdiff-") as tmp:
+        pa, pb = os.path.join(tmp, "a"), os.path.join(tmp, "b")
+        for p, lines in ((pa, a), (pb, b)):
+            with open(p, "w", encoding="utf-8") as f:
+                f.write("".join(line + "\n" for line in lines))
+        la = old if os.path.isfile(top(old)) else "/dev/null"
+        lb = new if os.path.isfile(top(new)) else "/dev/null"
+        r = subprocess.run(["diff", "-u", "--label", la, "--label", lb, pa, pb],
+                           capture_output=True, text=True, timeout=30)
+    if r.returncode > 1:
+        raise RuntimeError(f"diff failed: {r.stderr.strip()}")
+    shown, added = set(), set()
+    n = 0
+    for line in r.stdout.splitlines():
+        m = re.match(r"^@@ -\d+(?:,\d+)? \+(\d+)(?:,\d+)? @@", line)
+        if m:
+            n = int(m.group(1))
+            continue
+        if line.startswith(("---", "+++")) and n == 0:
+            continue
+        if line.startswith("+") or line.startswith(" "):
+            if 0 < n <= len(b_nums):
+                shown.add(b_nums[n - 1])
+                if line.startswith("+"):
+                    added.add(b_nums[n - 1])
+            n += 1
+    return r.stdout, shown, added
+
+
+def _check_step(name):
+    if not os.path.isdir(top(os.path.join("steps", name))):
+        return f"step directory steps/{name} not found"
+    return None
+
+
+def cmd_diff(frm, to, file):
+    for s in (frm, to):
+        err = _check_step(s)
+        if err:
+            print("ERROR: " + err)
+            return
+    old, new = f"steps/{frm}/{file}", f"steps/{to}/{file}"
+    if not os.path.isfile(top(old)) and not os.path.isfile(top(new)):
+        print(f"ERROR: file {file} not found in steps/{frm} nor in steps/{to}")
+        return
+    sys.stdout.write(unified(old, new)[0])
+
+
+def diffstat(frm, to):
+    """[(file, added, removed, state)] for every file that differs, state '', 'new' or 'gone'."""
+    files = sorted(set(step_files(frm) if frm else []) | set(step_files(to)))
+    out = []
+    for f in files:
+        old, new = f"steps/{frm}/{f}", f"steps/{to}/{f}"
+        text = unified(old, new)[0]
+        if not text:
+            continue
+        plus = minus = 0
+        for line in text.splitlines()[2:]:
+            if line.startswith("+"):
+                plus += 1
+            elif line.startswith("-"):
+                minus += 1
+        state = "new" if not os.path.isfile(top(old)) else "gone" if not os.path.isfile(top(new)) else ""
+        out.append((f, plus, minus, state))
+    return out
+
+
+def cmd_stat(frm, to):
+    for s in (frm, to):
+        err = _check_step(s)
+        if err:
+            print("ERROR: " + err)
+            return
+    rows = diffstat(frm, to)
+    if not rows:
+        print("(no changes)")
+        return
+    width = max(len(f) for f, *_ in rows)
+    nwidth = max(len(str(p + m)) for _, p, m, _ in rows)
+    most = max(p + m for _, p, m, _ in rows)
+    bar = 40
+    for f, p, m, state in rows:
+        total = p + m
+        scale = min(1.0, bar / most) if most else 1
+        np_, nm = round(p * scale), round(m * scale)
+        if p and not np_:
+            np_ = 1
+        if m and not nm:
+            nm = 1
+        note = f"  ({state})" if state else ""
+        print(f" {f:<{width}} | {total:>{nwidth}} {'+' * np_}{'-' * nm}{note}")
+    plus = sum(p for _, p, _, _ in rows)
+    minus = sum(m for _, _, m, _ in rows)
+    n = len(rows)
+    print(f" {n} file{'s' if n != 1 else ''} changed, {plus} insertion{'s' if plus != 1 else ''}(+), "
+          f"{minus} deletion{'s' if minus != 1 else ''}(-)")
+
+
+# ------------------------------------------------------------------------------------------
+# Building the book
+
+
+def cmd_merge(out, inputs):
+    """One Pandoc document from the chapters' documents: their blocks one after the other."""
+    doc = None
+    for path in inputs:
+        with open(path, encoding="utf-8") as f:
+            d = json.load(f)
+        if doc is None:
+            doc = {"pandoc-api-version": d["pandoc-api-version"], "meta": {}, "blocks": []}
+        doc["blocks"] += d["blocks"]
+    with open(out, "w", encoding="utf-8") as f:
+        json.dump(doc, f)
+
+
+PAGE = """<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{path}: The Book That Boots</title>
+<link rel="stylesheet" href="{css}">
+</head>
+<body class="source-page">
+<p class="source-back"><a href="{index}">The Book That Boots</a> · <code>{path}</code></p>
+<pre class="source"><code>{lines}</code></pre>
+</body>
+</html>
+"""
+
+
+def cmd_srcpages(out):
+    """build/book/src/steps/NN/FILE.html for every step file: the file with its line numbers,
+    each line an anchor (#L12). Marker lines are left out, the numbers stay those of the file."""
+    written = 0
+    for step in steps():
+        for f in step_files(step):
+            path = f"steps/{step}/{f}"
+            try:
+                lines = read_lines(path)
+            except (UnicodeDecodeError, OSError):
+                continue
+            depth = path.count("/") + 1  # src/ + the path's directories
+            up = "../" * depth
+            width = len(str(len(lines)))
+            body = []
+            for i, line in enumerate(lines, 1):
+                if is_marker(line):
+                    continue
+                body.append(f'<span class="line" id="L{i}"><a class="ln" href="#L{i}" data-n="{i:>{width}}"></a>'
+                            f' {html.escape(line.expandtabs(8))}</span>')
+            target = os.path.join(out, path + ".html")
+            os.makedirs(os.path.dirname(target), exist_ok=True)
+            text = PAGE.format(path=html.escape(path), css=up + "book.css", index=up + "index.html",
+                               lines="\n".join(body))
+            old = None
+            if os.path.exists(target):
+                with open(target, encoding="utf-8") as fh:
+                    old = fh.read()
+            if old != text:
+                with open(target, "w", encoding="utf-8") as fh:
+                    fh.write(text)
+            written += 1
+    return written
+
+
+# ------------------------------------------------------------------------------------------
+# The HTML book: one page per chapter, index.html with the contents
+
+
+def _attr_id(node):
+    """The identifier of a Pandoc JSON element that has an Attr, else ''."""
+    c = node.get("c")
+    if node.get("t") == "Header":
+        return c[1][0]
+    if isinstance(c, list) and c and isinstance(c[0], list) and len(c[0]) == 3 \
+            and isinstance(c[0][0], str) and isinstance(c[0][1], list):
+        return c[0][0]
+    return ""
+
+
+def _walk(node, fn):
+    if isinstance(node, dict):
+        fn(node)
+        if "c" in node:
+            _walk(node["c"], fn)
+    elif isinstance(node, list):
+        for x in node:
+            _walk(x, fn)
+
+
+def inline_html(inlines):
+    """Enough of Pandoc's inline elements, as HTML, for headings in the contents."""
+    out = []
+    for x in inlines:
+        t, c = x.get("t"), x.get("c")
+        if t == "Str":
+            out.append(html.escape(c))
+        elif t in ("Space", "SoftBreak", "LineBreak"):
+            out.append(" ")
+        elif t == "Code":
+            out.append("<code>" + html.escape(c[1]) + "</code>")
+        elif t == "Emph":
+            out.append("<em>" + inline_html(c) + "</em>")
+        elif t == "Strong":
+            out.append("<strong>" + inline_html(c) + "</strong>")
+        elif t == "Span":
+            cls = " ".join(c[0][1])
+            out.append(f'<span class="{html.escape(cls)}">' + inline_html(c[1]) + "</span>")
+        elif t in ("Link", "Image"):
+            out.append(inline_html(c[1]))
+        elif t == "Quoted":
+            q = ("‘", "’") if c[0]["t"] == "SingleQuote" else ("“", "”")
+            out.append(q[0] + inline_html(c[1]) + q[1])
+        elif t in ("Underline", "Strikeout", "SmallCaps", "Superscript", "Subscript"):
+            out.append(inline_html(c))
+        elif t == "RawInline":
+            pass
+        elif t == "Note":
+            pass
+        elif t == "Math":
+            out.append(html.escape(c[1]))
+    return "".join(out)
+
+
+def plain(inlines):
+    return re.sub(r"<[^>]+>", "", inline_html(inlines))
+
+
+def cmd_html(out_dir, asts, pandoc_args):
+    """build/book/NN-name.html for every chapter and index.html, with Pandoc; `pandoc_args` are
+    the options every page shares (metadata, template, filters, highlighting)."""
+    import concurrent.futures
+    chapters = []
+    for path in asts:
+        with open(path, encoding="utf-8") as f:
+            doc = json.load(f)
+        stem = os.path.splitext(os.path.basename(path))[0]
+        title, sections = None, []
+        for b in doc["blocks"]:
+            if b["t"] == "Header" and b["c"][0] == 1 and title is None:
+                title = (b["c"][1][0], b["c"][2])
+            elif b["t"] == "Header" and b["c"][0] == 2:
+                sections.append((b["c"][1][0], b["c"][2]))
+        if title is None:
+            sys.exit(f"book: chapters/{stem}.md has no title (a level-1 heading)")
+        doc["meta"] = {}  # a chapter's own front matter (title: ...) must not retitle the book
+        chapters.append({"stem": stem, "page": stem + ".html", "doc": doc, "title": title,
+                         "sections": sections})
+
+    page_of = {}
+    for ch in chapters:
+        ids = []
+        _walk(ch["doc"]["blocks"], lambda n: ids.append(_attr_id(n)) if _attr_id(n) else None)
+        for i in ids:
+            if i in page_of and page_of[i] != ch["page"]:
+                sys.exit(f"book: id '{i}' is in chapters/{ch['stem']}.md and on {page_of[i]}")
+            page_of[i] = ch["page"]
+    title_ids = {ch["title"][0] for ch in chapters}
+
+    def nav(current=None):
+        items = []
+        for ch in chapters:
+            here = ch is current
+            cls = ' class="current"' if here else ""
+            li = f'<li{cls}><a href="{ch["page"]}">{inline_html(ch["title"][1])}</a>'
+            if ch["sections"] and (here or current is None):
+                li += "<ul>" + "".join(
+                    f'<li><a href="{ch["page"]}#{html.escape(i)}">{inline_html(t)}</a></li>'
+                    for i, t in ch["sections"]) + "</ul>"
+            items.append(li + "</li>")
+        return ('<nav id="TOC" role="doc-toc"><h2 id="toc-title"><a href="index.html">Contents</a></h2>'
+                "<ul>" + "".join(items) + "</ul></nav>")
+
+    def relink(ch):
+        def fix(n):
+            if n.get("t") == "Link":
+                target = n["c"][2][0]
+                if target.startswith("#"):
+                    i = target[1:]
+                    page = page_of.get(i)
+                    if page and page != ch["page"]:
+                        n["c"][2][0] = page if i in title_ids else page + target
+        _walk(ch["doc"]["blocks"], fix)
+
+    def render(doc, target, variables):
+        args = ["pandoc", "--fail-if-warnings", "-f", "json", "-t", "html5", "-s", "-o", target]
+        args += pandoc_args
+        for k, v in variables.items():
+            args += ["-V", f"{k}={v}"]
+        r = subprocess.run(args, input=json.dumps(doc), capture_output=True, text=True, timeout=120)
+        return target, r.returncode, r.stderr
+
+    jobs = []
+    for n, ch in enumerate(chapters):
+        relink(ch)
+        v = {"chapter": "true", "nav": nav(ch),
+             "pagetitle": plain(ch["title"][1]) + " · The Book That Boots"}
+        if n > 0:
+            p = chapters[n - 1]
+            v.update({"prev-href": p["page"], "prev-title": inline_html(p["title"][1])})
+        if n + 1 < len(chapters):
+            x = chapters[n + 1]
+            v.update({"next-href": x["page"], "next-title": inline_html(x["title"][1])})
+        jobs.append((ch["doc"], os.path.join(out_dir, ch["page"]), v))
+    empty = dict(chapters[0]["doc"], blocks=[]) if chapters else None
+    if empty is not None:
+        v = {"index": "true", "nav": nav()}
+        v.update({"next-href": chapters[0]["page"], "next-title": inline_html(chapters[0]["title"][1])})
+        jobs.append((empty, os.path.join(out_dir, "index.html"), v))
+    failed = False
+    with concurrent.futures.ThreadPoolExecutor(max_workers=os.cpu_count() or 2) as pool:
+        for target, rc, err in pool.map(lambda j: render(*j), jobs):
+            if err or rc:
+                sys.stderr.write(err)
+                print(f"book: pandoc failed on {target}", file=sys.stderr)
+                failed = True
+    if failed:
+        sys.exit(1)
+
+
+# ------------------------------------------------------------------------------------------
+# What the chapters show (the .uses files the include filter writes)
+
+
+def read_uses(paths):
+    """[(chapter, kind, fields...)] from the .uses files the include filter wrote."""
+    out = []
+    for path in paths:
+        chapter = None
+        with open(path, encoding="utf-8") as f:
+            for line in f:
+                fields = line.rstrip("\n").split("\t")
+                if fields[0] == "chapter":
+                    chapter = fields[1]
+                else:
+                    out.append((chapter, *fields))
+    return out
+
+
+def parse_ranges(text):
+    nums = set()
+    for part in text.split(","):
+        if "-" in part:
+            a, b = part.split("-")
+            nums.update(range(int(a), int(b) + 1))
+        elif part:
+            nums.add(int(part))
+    return nums
+
+
+def shown_lines(uses):
+    """{path: set of line numbers shown in listings} and the same including diffs."""
+    listings, with_diffs = {}, {}
+    for u in uses:
+        if u[1] == "show":
+            nums = parse_ranges(u[4])
+            listings.setdefault(u[2], set()).update(nums)
+            with_diffs.setdefault(u[2], set()).update(nums)
+        elif u[1] == "diff":
+            frm, to, f = u[2], u[3], u[4]
+            path = f"steps/{to}/{f}"
+            _, shown, _ = unified(f"steps/{frm}/{f}", path)
+            with_diffs.setdefault(path, set()).update(shown)
+    return listings, with_diffs
+
+
+def comment_only(path):
+    """{line number: True} for blank, comment-only and marker lines of a source file."""
+    lines = read_lines(path)
+    skip = {}
+    name = os.path.basename(path)
+    hash_comments = name == "Makefile" or name.endswith((".mk", ".py", ".sh"))
+    in_block = False
+    for i, line in enumerate(lines, 1):
+        if is_marker(line):
+            skip[i] = True
+            continue
+        if hash_comments:
+            s = line.strip()
+            skip[i] = s == "" or s.startswith("#")
+            continue
+        # C, assembly (.S goes through cpp) and linker scripts: /* */ and // comments.
+        rest, code = line, ""
+        while rest:
+            if in_block:
+                j = rest.find("*/")
+                if j < 0:
+                    rest = ""
+                else:
+                    rest = rest[j + 2:]
+                    in_block = False
+                continue
+            m = re.search(r'/\*|//|"', rest)
+            if not m:
+                code += rest
+                break
+            code += rest[:m.start()]
+            tok = m.group(0)
+            if tok == "//":
+                break
+            if tok == "/*":
+                in_block = True
+                rest = rest[m.end():]
+                continue
+            # a string: keep it as code up to its closing quote
+            k = m.end()
+            while k < len(rest) and rest[k] != '"':
+                k += 2 if rest[k] == "\\" else 1
+            code += rest[m.start():k + 1]
+            rest = rest[k + 1:]
+        skip[i] = code.strip() == ""
+    return {i for i, s in skip.items() if not s}
+
+
+CODE = re.compile(r"(\.(c|h|S|s|ld|mk)|^Makefile)$")
+
+
+def code_files(step):
+    """The step's implementation: C, assembly, linker script, Makefiles (its tests aside)."""
+    return [f for f in step_files(step) if CODE.search(os.path.basename(f))]
+
+
+def coverage(uses_files):
+    """[(step, code, shown, new, new_shown, new_shown_with_diffs, unshown {path: [lines]})]"""
+    uses = read_uses(uses_files)
+    listings, with_diffs = shown_lines(uses)
+    rows = []
+    prev = None
+    for step in steps():
+        code = shown = new = new_shown = new_diff = 0
+        unshown = {}
+        for f in code_files(step):
+            path = f"steps/{step}/{f}"
+            lines = comment_only(path)
+            if prev:
+                _, _, added = unified(f"steps/{prev}/{f}", path)
+            else:
+                added = set(lines)
+            fresh = lines & added
+            s = listings.get(path, set())
+            d = with_diffs.get(path, set())
+            code += len(lines)
+            shown += len(lines & s)
+            new += len(fresh)
+            new_shown += len(fresh & s)
+            new_diff += len(fresh & d)
+            missing = sorted(fresh - s)
+            if missing:
+                unshown[path] = missing
+        rows.append((step, code, shown, new, new_shown, new_diff, unshown))
+        prev = step
+    return rows
+
+
+def pct(a, b):
+    return f"{100 * a / b:5.1f} %" if b else "    – "
+
+
+def cmd_coverage(uses_files, verbose=False):
+    rows = coverage(uses_files)
+    print("Code lines of each step (C, assembly, linker script, Makefile; blank and comment-only")
+    print("lines aside) that the book shows in its listings; 'new' are the lines the step adds.")
+    print()
+    print(f"{'step':<24} {'code':>5} {'shown':>14} {'new':>5} {'new shown':>14} {'with diffs':>10}")
+    for step, code, shown, new, new_shown, new_diff, unshown in rows:
+        print(f"{step:<24} {code:>5} {shown:>5} {pct(shown, code)} {new:>5} {new_shown:>5} "
+              f"{pct(new_shown, new)} {pct(new_diff, new):>10}")
+        if verbose:
+            for path, nums in unshown.items():
+                print(f"    not shown: {path} lines {ranges_text(nums)}")
+    tc = sum(r[1] for r in rows)
+    ts = sum(r[2] for r in rows)
+    tn = sum(r[3] for r in rows)
+    tns = sum(r[4] for r in rows)
+    tnd = sum(r[5] for r in rows)
+    print(f"{'all steps':<24} {tc:>5} {ts:>5} {pct(ts, tc)} {tn:>5} {tns:>5} {pct(tns, tn)} "
+          f"{pct(tnd, tn):>10}")
+    if not verbose:
+        print("\n(make book-coverage V=1 lists the new lines no listing shows)")
+
+
+def ranges_text(nums):
+    out, i = [], 0
+    while i < len(nums):
+        j = i
+        while j + 1 < len(nums) and nums[j + 1] == nums[j] + 1:
+            j += 1
+        out.append(str(nums[i]) if i == j else f"{nums[i]}-{nums[j]}")
+        i = j + 1
+    return ",".join(out)
+
+
+def main(argv):
+    if len(argv) >= 4 and argv[0] == "diff":
+        cmd_diff(*argv[1:4])
+    elif len(argv) == 3 and argv[0] == "stat":
+        cmd_stat(argv[1], argv[2])
+    elif len(argv) >= 3 and argv[0] == "merge":
+        cmd_merge(argv[1], argv[2:])
+    elif len(argv) >= 3 and argv[0] == "html":
+        # tools.py html OUT_DIR AST... -- PANDOC_OPTION...
+        rest = argv[1:]
+        cut = rest.index("--") if "--" in rest else len(rest)
+        cmd_html(rest[0], rest[1:cut], rest[cut + 1:])
+    elif len(argv) == 2 and argv[0] == "srcpages":
+        cmd_srcpages(argv[1])
+    elif argv and argv[0] == "coverage":
+        cmd_coverage([a for a in argv[1:] if a != "-v"], verbose="-v" in argv)
+    else:
+        sys.exit(__doc__)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
