@@ -3,14 +3,16 @@
 #
 #   SD card:      make sdimage STEP=NN [FIRMWARE=dir]      make sdimage-chainboot [FIRMWARE=dir]
 #   Serial:       make chainboot STEP=NN DEV=/dev/ttyUSB0  (DEV=qemu tries it in QEMU)
+#                 make console DEV=/dev/ttyUSB0
 #   JTAG:         make openocd [PROBE=...]                 make jtagboot STEP=NN
 
-.PHONY: sdimage sdimage-chainboot chainboot-loader chainboot openocd jtagboot
+.PHONY: sdimage sdimage-chainboot chainboot-loader chainboot console openocd jtagboot
 
 SD_DIR     := build/sd
 LOADER_IMG := build/chainboot/kernel8.img
 PROBE      ?= interface/jlink.cfg
 JTAG_GDB   ?= localhost:3333
+JTAG_HALT  ?= monitor halt
 SEND_ARGS  ?=
 
 # ANCHOR: sdimage
@@ -46,12 +48,17 @@ ifeq ($(DEV),qemu)
 	@qemu-system-aarch64 -M raspi3b -kernel $(LOADER_IMG) -display none -no-reboot \
 	    -serial null -chardev socket,id=s0,path=build/chainboot/serial.sock,server=on,wait=on \
 	    -serial chardev:s0 2>build/chainboot/qemu.log & qpid=$$!; \
+	  trap 'kill $$qpid 2>/dev/null' EXIT; \
 	  python3 tools/chainboot/send.py --socket build/chainboot/serial.sock $(SEND_ARGS) \
-	      build/$(STEP_DIR)/kernel8.img; s=$$?; \
-	  kill $$qpid 2>/dev/null; wait $$qpid 2>/dev/null; exit $$s
+	      build/$(STEP_DIR)/kernel8.img
 else
 	python3 tools/chainboot/send.py --dev '$(DEV)' $(SEND_ARGS) build/$(STEP_DIR)/kernel8.img
 endif
+
+## console DEV=/dev/ttyUSB0: a terminal on the Pi's serial line, nothing sent (Ctrl-] quits)
+console:
+	@[ -n "$(DEV)" ] || { echo "error: say where the Pi is, e.g. DEV=/dev/ttyUSB0" >&2; exit 1; }
+	python3 tools/chainboot/send.py --dev '$(DEV)'
 # ANCHOR_END: chainboot
 
 # ANCHOR: jtag
@@ -63,7 +70,7 @@ openocd: check-setup
 jtagboot: need-step check-setup
 	@$(MAKE) -s -C steps/$(STEP_DIR) all
 	gdb-multiarch -q build/$(STEP_DIR)/kernel8.elf -ex 'set pagination off' \
-	    -ex 'target extended-remote $(JTAG_GDB)' -ex 'monitor halt' \
+	    -ex 'target extended-remote $(JTAG_GDB)' -ex '$(JTAG_HALT)' \
 	    -ex 'load' -ex 'set $$pc = 0x80000' \
 	    -ex 'set $$x0 = 0' -ex 'set $$x1 = 0' -ex 'set $$x2 = 0' -ex 'set $$x3 = 0' \
 	    -ex 'break *kernel_main' -ex 'continue' $(GDB_ARGS)

@@ -3,6 +3,7 @@
 
     send.py --dev /dev/ttyUSB0 build/02-uart/kernel8.img      a Pi 3 on a USB serial adapter
     send.py --socket build/chainboot/serial.sock IMAGE        QEMU's mini UART on a unix socket
+    send.py --dev /dev/ttyUSB0                                only a terminal, nothing sent
 
 It waits for the loader's "ready", sends the frame described in README.md beside this file,
 prints the loader's answers, and retries when the loader refuses. Then it connects this
@@ -245,14 +246,16 @@ def main():
     ap.add_argument("--wait", type=float, default=None,
                     help="seconds to wait for the loader's 'ready' (default: for ever)")
     ap.add_argument("--no-term", action="store_true", help="exit once the kernel has started")
-    ap.add_argument("image", help="the kernel8.img to send")
+    ap.add_argument("image", nargs="?", help="the kernel8.img to send (none: only a terminal)")
     args = ap.parse_args()
 
     def say(msg):
         print(f"send.py: {msg}", file=sys.stderr, flush=True)
 
-    with open(args.image, "rb") as f:
-        image = f.read()
+    image = None
+    if args.image:
+        with open(args.image, "rb") as f:
+            image = f.read()
     try:
         line = SerialPort(args.dev, args.baud) if args.dev else UnixSocket(args.socket)
     except (OSError, AttributeError) as e:
@@ -268,9 +271,13 @@ def main():
                   end="" if done < total else "\n", file=sys.stderr, flush=True)
 
     loader = Loader(line, echo)
-    say(f"{args.image}: {len(image)} bytes, CRC-32 {zlib.crc32(image):#010x}; "
-        f"waiting for the loader (reset the Pi if it does not answer)")
     try:
+        if image is None:
+            say("terminal only; Ctrl-] quits")
+            terminal(line)
+            return
+        say(f"{args.image}: {len(image)} bytes, CRC-32 {zlib.crc32(image):#010x}; "
+            f"waiting for the loader (reset the Pi if it does not answer)")
         for attempt in range(1, args.retries + 1):
             try:
                 loader.upload(image, ready_timeout=args.wait, progress=progress)

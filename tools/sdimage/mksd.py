@@ -67,27 +67,32 @@ def main():
         readme = (f.read().replace("@WHAT@", args.what).replace("@FIRMWARE@", note)
                   .replace("@REBUILD@", args.rebuild))
 
+    with open(os.path.join(HERE, "config.txt")) as f:   # the book's ANCHOR markers stay home
+        config = "".join(line for line in f if "ANCHOR" not in line)
+
     os.makedirs(os.path.dirname(os.path.abspath(args.out)), exist_ok=True)
     tmp = args.out + ".tmp"
-    readme_path = args.out + ".README.txt"
+    staged = {"config.txt": args.out + ".config.txt", "README.txt": args.out + ".README.txt"}
+    with open(staged["config.txt"], "w") as f:
+        f.write(config)
+    with open(staged["README.txt"], "w", newline="\r\n") as f:  # CR LF: readable anywhere
+        f.write(readme)
+    files = [(staged["config.txt"], "config.txt"), (staged["README.txt"], "README.txt"),
+             (args.kernel, "kernel8.img")] + [(p, os.path.basename(p)) for p in firmware]
+
     # ANCHOR: build
-    with open(tmp, "wb") as f:                       # the whole card, sparse
+    with open(tmp, "wb") as f:                    # the whole card, as a sparse file
         f.write(mbr())
         f.truncate((PART_START + PART_SECTORS) * SECTOR)
-    # FAT32 inside the partition; -h: sectors before it, recorded in the boot sector.
+    # FAT32 inside the partition; -h: the sectors before it, recorded in the boot sector.
     run(["mkfs.vfat", "-F", "32", "-n", "BOOTBOOK", "--offset", str(PART_START),
          "-h", str(PART_START), tmp, str(PART_SECTORS * SECTOR // 1024)])
-    with open(readme_path, "w", newline="\r\n") as f:   # CR LF: readable on any computer
-        f.write(readme)
-    # mtools addresses a filesystem inside a file as FILE@@OFFSET; ::NAME is a path on it.
-    part = f"{tmp}@@{PART_START * SECTOR}"
-    run(["mcopy", "-i", part, os.path.join(HERE, "config.txt"), "::config.txt"])
-    run(["mcopy", "-i", part, readme_path, "::README.txt"])
-    run(["mcopy", "-i", part, args.kernel, "::kernel8.img"])
-    for path in firmware:
-        run(["mcopy", "-i", part, path, "::" + os.path.basename(path)])
+    # mtools reaches a filesystem inside a file as FILE@@BYTE-OFFSET; ::NAME is a file on it.
+    for src, name in files:
+        run(["mcopy", "-i", f"{tmp}@@{PART_START * SECTOR}", src, "::" + name])
     # ANCHOR_END: build
-    os.remove(readme_path)
+    for path in staged.values():
+        os.remove(path)
     os.replace(tmp, args.out)
 
     print(f"sdimage: {args.out} ({(PART_START + PART_SECTORS) * SECTOR // 2**20} MiB): "
