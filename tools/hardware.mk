@@ -16,14 +16,14 @@ JTAG_HALT  ?= monitor halt
 SEND_ARGS  ?=
 
 # ANCHOR: sdimage
-## sdimage STEP=NN [FIRMWARE=dir]: SD-card image build/sd/NN-name.img with the step's kernel8.img
+## sdimage STEP=NN FIRMWARE=dir: SD-card image build/sd/NN-name.img (FIRMWARE: optional)
 sdimage: need-step check-setup
 	@$(MAKE) -s -C steps/$(STEP_DIR) all
 	@python3 tools/sdimage/mksd.py --kernel build/$(STEP_DIR)/kernel8.img \
 	    --what "step $(STEP_DIR)" --rebuild "make sdimage STEP=$(STEP)" \
 	    $(if $(FIRMWARE),--firmware '$(FIRMWARE)') $(SD_DIR)/$(STEP_DIR).img
 
-## sdimage-chainboot [FIRMWARE=dir]: the card to leave in the Pi: the serial chainloader as its kernel
+## sdimage-chainboot: SD-card image with the serial chainloader, the card to leave in the Pi
 sdimage-chainboot: chainboot-loader
 	@python3 tools/sdimage/mksd.py --kernel $(LOADER_IMG) \
 	    --what "the serial chainloader (tools/chainboot): make chainboot STEP=NN DEV=..." \
@@ -36,7 +36,7 @@ chainboot-loader: check-setup
 	@$(MAKE) -s -C tools/chainboot all
 
 # ANCHOR: chainboot
-## chainboot STEP=NN DEV=/dev/ttyUSB0: send the step's kernel to the chainloader, then be its terminal
+## chainboot STEP=NN DEV=tty: send the step to the chainloader, then be its terminal (DEV=qemu)
 chainboot: need-step check-setup
 	@[ -n "$(DEV)" ] || { echo "error: say where the Pi is, e.g. DEV=/dev/ttyUSB0 (or DEV=qemu)" >&2; exit 1; }
 	@$(MAKE) -s -C steps/$(STEP_DIR) all
@@ -55,18 +55,18 @@ else
 	python3 tools/chainboot/send.py --dev '$(DEV)' $(SEND_ARGS) build/$(STEP_DIR)/kernel8.img
 endif
 
-## console DEV=/dev/ttyUSB0: a terminal on the Pi's serial line, nothing sent (Ctrl-] quits)
+## console DEV=tty: a terminal on the Pi's serial line, e.g. DEV=/dev/ttyUSB0 (Ctrl-] quits)
 console:
 	@[ -n "$(DEV)" ] || { echo "error: say where the Pi is, e.g. DEV=/dev/ttyUSB0" >&2; exit 1; }
 	python3 tools/chainboot/send.py --dev '$(DEV)'
 # ANCHOR_END: chainboot
 
 # ANCHOR: jtag
-## openocd [PROBE=interface/jlink.cfg]: OpenOCD for a JTAG probe on GPIO 22-27; gdb port 3333
+## openocd PROBE=cfg: OpenOCD for a JTAG probe on GPIO 22-27 (default interface/jlink.cfg)
 openocd: check-setup
 	openocd -f $(PROBE) -f tools/openocd/rpi3.cfg
 
-## jtagboot STEP=NN: load the step's kernel through JTAG (make openocd running) and run it in gdb
+## jtagboot STEP=NN: load the step through JTAG (make openocd running), gdb at kernel_main
 jtagboot: need-step check-setup
 	@$(MAKE) -s -C steps/$(STEP_DIR) all
 	gdb-multiarch -q build/$(STEP_DIR)/kernel8.elf -ex 'set pagination off' \
