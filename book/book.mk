@@ -57,6 +57,8 @@ $(BOOK)/ast/%.json: chapters/%.md book/include.lua book/tools.py $(BOOK_STEPSRC)
 	@echo "book: $<"
 	@$(BOOK_PANDOC) -f markdown-auto_identifiers --lua-filter=book/include.lua -t json -o $@ $<
 
+-include $(BOOK_AST:.json=.d)
+
 $(BOOK)/book.json: $(BOOK_AST) book/tools.py
 	@python3 book/tools.py merge $@ $(BOOK_AST)
 
@@ -64,11 +66,11 @@ $(BOOK)/book.css: book/book.css
 	@mkdir -p $(@D)
 	@cp $< $@
 
-# The step sources, one page per file with line anchors: the listings' captions link there.
-$(BOOK)/src/.done: $(BOOK_STEPSRC) book/tools.py
+# The sources, one page per file with line anchors: the listings' captions link there.
+$(BOOK)/src/.done: $(BOOK_AST) $(BOOK_STEPSRC) book/tools.py
 	@rm -rf $(BOOK)/src
 	@mkdir -p $(BOOK)/src
-	@python3 book/tools.py srcpages $(BOOK)/src
+	@python3 book/tools.py srcpages $(BOOK)/src $(BOOK_USES)
 	@touch $@
 
 BOOK_WHOLE := $(BOOK)/book.json book/metadata.yaml book/finish.lua $(BOOK_SYNTAX)
@@ -97,6 +99,14 @@ $(BOOK)/$(BOOK_NAME).pdf: $(BOOK)/print.html $(BOOK)/book.css $(BOOK_FIGURES)
 	@weasyprint $< $@.tmp 2> $@.log; s=$$?; cat $@.log >&2; \
 	  if [ $$s -ne 0 ] || [ -s $@.log ]; then rm -f $@.tmp; echo "book: weasyprint failed or warned" >&2; exit 1; fi; \
 	  mv $@.tmp $@
+
+# A figure rule may depend on a step's kernel (build/NN-name/kernel8.img): the step's own Makefile
+# decides whether it is up to date, and the figure is redrawn only when the image changed.
+build/%/kernel8.img: book-force
+	@$(MAKE) -s --no-print-directory -C steps/$* all >/dev/null
+
+.PHONY: book-force
+book-force:
 
 # Figures: a graphviz source becomes an SVG, an image is copied.
 $(BOOK_FIG)/%.svg: chapters/figures/%.dot

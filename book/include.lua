@@ -24,7 +24,8 @@ reported as `chapters/02-uart.md: anchor 'uart_init' not found in steps/02-uart/
 one of them, and pandoc exits with status 1 without writing its output.
 
 Next to its output (build/book/ast/02-uart.json) it writes 02-uart.uses: which lines of which
-files the chapter shows, for the checks and for `make book-coverage`.
+files the chapter shows, for the checks and for `make book-coverage`; and 02-uart.d, the files
+it read, for make.
 ]]
 
 local TABSTOP = 8
@@ -529,11 +530,25 @@ local function finish(doc)
   end
   local out = PANDOC_STATE.output_file
   if out and out ~= "-" then
-    local f = assert(io.open((out:gsub("%.json$", "")) .. ".uses", "w"))
+    local base = out:gsub("%.json$", "")
+    local f = assert(io.open(base .. ".uses", "w"))
     f:write("chapter\t", chapter, "\n")
     for _, r in ipairs(records) do
       f:write(r, "\n")
     end
+    f:close()
+    -- A make dependency file, like gcc -MD -MP: the chapter is rebuilt when a file it shows
+    -- changes, also outside steps/ (tools/...).
+    local deps = {}
+    for path, info in pairs(files) do
+      if info then table.insert(deps, path) end
+    end
+    table.sort(deps)
+    f = assert(io.open(base .. ".d", "w"))
+    f:write(out, ":")
+    for _, d in ipairs(deps) do f:write(" ", d) end
+    f:write("\n")
+    for _, d in ipairs(deps) do f:write(d, ":\n") end
     f:close()
   end
   return doc

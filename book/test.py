@@ -153,13 +153,11 @@ def chapter_diffstat(_):
 
 @check("every anchor is used")
 def anchors_used(_):
-    """Every ANCHOR in steps/ is well formed and shown by some chapter (by name, or inside a
-    whole-file or line-range listing)."""
-    named, lines = set(), {}
-    for u in uses():
-        if u[1] == "show":
-            named.add((u[2], u[3]))
-            lines.setdefault(u[2], set()).update(tools.parse_ranges(u[4]))
+    """Every ANCHOR in steps/ is well formed and shown by some chapter: by name, or inside a
+    whole-file or line-range listing, or (for a region a step kept unchanged) in an earlier step."""
+    u = uses()
+    named = {(x[2], x[3]) for x in u if x[1] == "show"}
+    lines, _, _ = tools.shown_in_book(u)
     problems, unused = [], []
     for step in tools.steps():
         for f in tools.step_files(step):

@@ -5,13 +5,14 @@
     tools.py stat FROM TO          diffstat of steps/FROM -> steps/TO
     tools.py merge OUT IN...       join the chapters' Pandoc ASTs (JSON) into one book
     tools.py html OUT AST... -- PANDOC_OPTION...   the HTML book, one page per chapter
-    tools.py srcpages OUT          one HTML page per step source file, with line anchors (#L12)
+    tools.py srcpages OUT USES...  one HTML page per source file, with line anchors (#L12)
     tools.py coverage [-v] USES... per step: share of code lines, and of new code lines, shown
 
 diff and stat print "ERROR: message" (and exit 0) when a step or file does not exist, so that the
 include filter can report it in its own words.
 """
 
+import difflib
 import html
 import json
 import os
@@ -240,38 +241,41 @@ PAGE = """<!DOCTYPE html>
 """
 
 
-def cmd_srcpages(out):
-    """build/book/src/steps/NN/FILE.html for every step file: the file with its line numbers,
-    each line an anchor (#L12). Marker lines are left out, the numbers stay those of the file."""
+def cmd_srcpages(out, uses_files=()):
+    """OUT/steps/NN/FILE.html for every step file, and OUT/PATH.html for any other file a chapter
+    shows (tools/...): the file with its line numbers, each line an anchor (#L12). Marker lines
+    are left out; the numbers stay those of the file."""
+    paths = [f"steps/{step}/{f}" for step in steps() for f in step_files(step)]
+    for u in read_uses(uses_files):
+        if u[1] == "show" and u[2] not in paths:
+            paths.append(u[2])
     written = 0
-    for step in steps():
-        for f in step_files(step):
-            path = f"steps/{step}/{f}"
-            try:
-                lines = read_lines(path)
-            except (UnicodeDecodeError, OSError):
+    for path in paths:
+        try:
+            lines = read_lines(path)
+        except (UnicodeDecodeError, OSError):
+            continue
+        depth = path.count("/") + 1  # src/ + the path's directories
+        up = "../" * depth
+        width = len(str(len(lines)))
+        body = []
+        for i, line in enumerate(lines, 1):
+            if is_marker(line):
                 continue
-            depth = path.count("/") + 1  # src/ + the path's directories
-            up = "../" * depth
-            width = len(str(len(lines)))
-            body = []
-            for i, line in enumerate(lines, 1):
-                if is_marker(line):
-                    continue
-                body.append(f'<span class="line" id="L{i}"><a class="ln" href="#L{i}" data-n="{i:>{width}}"></a>'
-                            f' {html.escape(line.expandtabs(8))}</span>')
-            target = os.path.join(out, path + ".html")
-            os.makedirs(os.path.dirname(target), exist_ok=True)
-            text = PAGE.format(path=html.escape(path), css=up + "book.css", index=up + "index.html",
-                               lines="\n".join(body))
-            old = None
-            if os.path.exists(target):
-                with open(target, encoding="utf-8") as fh:
-                    old = fh.read()
-            if old != text:
-                with open(target, "w", encoding="utf-8") as fh:
-                    fh.write(text)
-            written += 1
+            body.append(f'<span class="line" id="L{i}"><a class="ln" href="#L{i}" data-n="{i:>{width}}"></a>'
+                        f' {html.escape(line.expandtabs(8))}</span>')
+        target = os.path.join(out, path + ".html")
+        os.makedirs(os.path.dirname(target), exist_ok=True)
+        text = PAGE.format(path=html.escape(path), css=up + "book.css", index=up + "index.html",
+                           lines="\n".join(body))
+        old = None
+        if os.path.exists(target):
+            with open(target, encoding="utf-8") as fh:
+                old = fh.read()
+        if old != text:
+            with open(target, "w", encoding="utf-8") as fh:
+                fh.write(text)
+        written += 1
     return written
 
 
@@ -532,25 +536,53 @@ def code_files(step):
     return [f for f in step_files(step) if CODE.search(os.path.basename(f))]
 
 
-def coverage(uses_files):
-    """[(step, code, shown, new, new_shown, new_shown_with_diffs, unshown {path: [lines]})]"""
-    uses = read_uses(uses_files)
+def line_map(old, new):
+    """({line in new: the same line in old} for the lines a step kept, {lines it added}),
+    marker lines left out of both."""
+    a, a_nums = _stripped(old)
+    b, b_nums = _stripped(new)
+    kept = {}
+    for blk in difflib.SequenceMatcher(None, a, b, autojunk=False).get_matching_blocks():
+        for k in range(blk.size):
+            kept[b_nums[blk.b + k]] = a_nums[blk.a + k]
+    return kept, set(b_nums) - set(kept)
+
+
+def shown_in_book(uses):
+    """{path: lines the book shows} for every step file, once counting listings only and once
+    counting diffs too. A line a step kept unchanged from the step before counts as shown when
+    it was shown there: the reader has seen it (boot.S of step 02, if it is boot.S of step 01)."""
     listings, with_diffs = shown_lines(uses)
-    rows = []
+    out_l, out_d, added = {}, {}, {}
     prev = None
+    for step in steps():
+        for f in step_files(step):
+            path = f"steps/{step}/{f}"
+            sl, sd = set(listings.get(path, ())), set(with_diffs.get(path, ()))
+            if prev:
+                kept, added[path] = line_map(f"steps/{prev}/{f}", path)
+                pl, pd = out_l.get(f"steps/{prev}/{f}", set()), out_d.get(f"steps/{prev}/{f}", set())
+                sl |= {n for n, o in kept.items() if o in pl}
+                sd |= {n for n, o in kept.items() if o in pd}
+            else:
+                added[path] = None  # the first step: every line is new
+            out_l[path], out_d[path] = sl, sd
+        prev = step
+    return out_l, out_d, added
+
+
+def coverage(uses_files):
+    """[(step, code, shown, new, new_shown, new_shown_with_diffs, unshown {path: [new lines]})]"""
+    listings, with_diffs, added = shown_in_book(read_uses(uses_files))
+    rows = []
     for step in steps():
         code = shown = new = new_shown = new_diff = 0
         unshown = {}
         for f in code_files(step):
             path = f"steps/{step}/{f}"
             lines = comment_only(path)
-            if prev:
-                _, _, added = unified(f"steps/{prev}/{f}", path)
-            else:
-                added = set(lines)
-            fresh = lines & added
-            s = listings.get(path, set())
-            d = with_diffs.get(path, set())
+            fresh = lines if added[path] is None else lines & added[path]
+            s, d = listings[path], with_diffs[path]
             code += len(lines)
             shown += len(lines & s)
             new += len(fresh)
@@ -560,33 +592,35 @@ def coverage(uses_files):
             if missing:
                 unshown[path] = missing
         rows.append((step, code, shown, new, new_shown, new_diff, unshown))
-        prev = step
     return rows
 
 
 def pct(a, b):
-    return f"{100 * a / b:5.1f} %" if b else "    – "
+    return f"{100 * a / b:.1f} %" if b else "–"
 
 
 def cmd_coverage(uses_files, verbose=False):
     rows = coverage(uses_files)
-    print("Code lines of each step (C, assembly, linker script, Makefile; blank and comment-only")
-    print("lines aside) that the book shows in its listings; 'new' are the lines the step adds.")
+    print("How much of each step's code the book shows. Code lines: C, assembly, linker script and")
+    print("Makefile lines, blank and comment-only lines aside (tests are not counted). 'new': the")
+    print("lines the step adds to the step before. 'shown' counts listings (and unchanged lines")
+    print("shown in an earlier step); the last column counts the chapters' diffs as well.")
     print()
-    print(f"{'step':<24} {'code':>5} {'shown':>14} {'new':>5} {'new shown':>14} {'with diffs':>10}")
+    head = f"{'step':<22}{'code':>6}{'shown':>16}{'new':>7}{'new shown':>16}{'+ diffs':>10}"
+    print(head)
+    print("-" * len(head))
+
+    def line(name, code, shown, new, new_shown, new_diff):
+        print(f"{name:<22}{code:>6}{shown:>8}{pct(shown, code):>8}{new:>7}{new_shown:>8}"
+              f"{pct(new_shown, new):>8}{pct(new_diff, new):>10}")
+
     for step, code, shown, new, new_shown, new_diff, unshown in rows:
-        print(f"{step:<24} {code:>5} {shown:>5} {pct(shown, code)} {new:>5} {new_shown:>5} "
-              f"{pct(new_shown, new)} {pct(new_diff, new):>10}")
+        line(step, code, shown, new, new_shown, new_diff)
         if verbose:
             for path, nums in unshown.items():
-                print(f"    not shown: {path} lines {ranges_text(nums)}")
-    tc = sum(r[1] for r in rows)
-    ts = sum(r[2] for r in rows)
-    tn = sum(r[3] for r in rows)
-    tns = sum(r[4] for r in rows)
-    tnd = sum(r[5] for r in rows)
-    print(f"{'all steps':<24} {tc:>5} {ts:>5} {pct(ts, tc)} {tn:>5} {tns:>5} {pct(tns, tn)} "
-          f"{pct(tnd, tn):>10}")
+                print(f"    new, not in a listing: {path} lines {ranges_text(nums)}")
+    print("-" * len(head))
+    line("all steps", *(sum(r[i] for r in rows) for i in range(1, 6)))
     if not verbose:
         print("\n(make book-coverage V=1 lists the new lines no listing shows)")
 
@@ -614,8 +648,8 @@ def main(argv):
         rest = argv[1:]
         cut = rest.index("--") if "--" in rest else len(rest)
         cmd_html(rest[0], rest[1:cut], rest[cut + 1:])
-    elif len(argv) == 2 and argv[0] == "srcpages":
-        cmd_srcpages(argv[1])
+    elif len(argv) >= 2 and argv[0] == "srcpages":
+        cmd_srcpages(argv[1], argv[2:])
     elif argv and argv[0] == "coverage":
         cmd_coverage([a for a in argv[1:] if a != "-v"], verbose="-v" in argv)
     else:
