@@ -304,6 +304,11 @@ local function include_block(el)
   if bad_attributes(el, "include") then return nil end
   local a = el.attributes
   local path, anchor, lines = a.include, a.anchor, a.lines
+  if el.text:match("%S") then
+    fail("the block including %s%s is not empty: the code comes from the file, leave the block empty",
+      path, anchor and (" (anchor '" .. anchor .. "')") or "")
+    return nil
+  end
   local info = load(path)
   if not info then
     fail("file %s not found", path)
@@ -505,15 +510,17 @@ local function Link(el)
     el.target = frag ~= "" and frag or ("#" .. chap)
     return el
   end
-  local src = path:match("^%.%./(steps/.+)$") or path:match("^(steps/.+)$")
+  -- A file of the tree, relative to chapters/ (as GitHub reads it): its page under src/.
+  local src = path:match("^%.%./(.+)$") or path:match("^(steps/.+)$")
   if src then
-    if not load(src) then
-      fail("link to %s: file %s not found", t, src)
+    if src:match("/$") or not load(src) then
+      fail("link to %s: no file %s (the book has a page for each file, not for directories)", t, src)
       return nil
     end
     local line = frag:match("^#L(%d+)$")
     el.target = source_href(src, line)
     el.classes:insert("source-link")
+    record("link", src)
     return el
   end
 end

@@ -76,11 +76,13 @@ def uses():
 
 
 def copy_tree(tmp):
-    """The sources of the tree (not build/, not .git) in tmp/tree; returns its path."""
+    """The tree without build/ and .git/ in tmp/tree; returns its path."""
     dst = os.path.join(tmp, "tree")
     os.makedirs(dst)
     ignore = shutil.ignore_patterns("__pycache__", "*.pyc", ".git")
-    for name in ("Makefile", "book", "chapters", "steps", "common", "tools"):
+    for name in sorted(os.listdir(TOP)):
+        if name in ("build", ".git", "compile_commands.json"):
+            continue
         src = os.path.join(TOP, name)
         if os.path.isdir(src):
             shutil.copytree(src, os.path.join(dst, name), ignore=ignore)
@@ -309,6 +311,8 @@ GOOD = """# Probe
 
 ```{.diffstat from="98-old" to="99-probe"}
 ```
+
+See [probe.c](../steps/99-probe/probe.c#L5) and [the chapter](10-good.md).
 """
 
 BAD = """# Broken
@@ -330,6 +334,12 @@ BAD = """# Broken
 
 ```{.diff from="97-none" to="99-probe" file="probe.c"}
 ```
+
+```{.c include="steps/99-probe/probe.c" anchor="inner"}
+int c; /* pasted */
+```
+
+A [link to a directory](../steps/99-probe/) and [to a missing file](../steps/99-probe/gone.c).
 """
 
 BAD_EXPECTED = [
@@ -341,6 +351,12 @@ BAD_EXPECTED = [
     "chapters/90-bad.md: anchor='inner' and lines='1-2' together on an include of "
     "steps/99-probe/probe.c: use one of them",
     "chapters/90-bad.md: step directory steps/97-none not found",
+    "chapters/90-bad.md: the block including steps/99-probe/probe.c (anchor 'inner') is not empty: "
+    "the code comes from the file, leave the block empty",
+    "chapters/90-bad.md: link to ../steps/99-probe/: no file steps/99-probe/ "
+    "(the book has a page for each file, not for directories)",
+    "chapters/90-bad.md: link to ../steps/99-probe/gone.c: no file steps/99-probe/gone.c "
+    "(the book has a page for each file, not for directories)",
 ]
 
 
@@ -363,6 +379,18 @@ def _code_blocks(node, out):
     elif isinstance(node, list):
         for v in node:
             _code_blocks(v, out)
+    return out
+
+
+def _link_targets(node, out):
+    if isinstance(node, dict):
+        if node.get("t") == "Link":
+            out.append(node["c"][2][0])
+        for v in node.values():
+            _link_targets(v, out)
+    elif isinstance(node, list):
+        for v in node:
+            _link_targets(v, out)
     return out
 
 
@@ -413,6 +441,9 @@ def include_filter(_):
             rec = f.read()
         expect_true("show\tsteps/99-probe/probe.c\touter\t3,5,7,9\n" in rec,
                     f"the .uses record of the nested anchor: {rec!r}")
+        with open(os.path.join(tmp, "out", "10-good.json")) as f:
+            links = _link_targets(json.load(f), [])
+        expect_eq(links[-2:], ["src/steps/99-probe/probe.c.html#L5", "#10-good"], "rewritten links")
 
         r = run(["pandoc", "-f", "markdown-auto_identifiers", "--lua-filter", FILTER, "-t", "json",
                  "-o", "out/90-bad.json", "chapters/90-bad.md"], cwd=tmp, timeout=60)

@@ -247,7 +247,7 @@ def cmd_srcpages(out, uses_files=()):
     are left out; the numbers stay those of the file."""
     paths = [f"steps/{step}/{f}" for step in steps() for f in step_files(step)]
     for u in read_uses(uses_files):
-        if u[1] == "show" and u[2] not in paths:
+        if u[1] in ("show", "link") and u[2] not in paths:
             paths.append(u[2])
     written = 0
     for path in paths:
