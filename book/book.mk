@@ -33,7 +33,7 @@ BOOK_FIGURES := $(patsubst chapters/figures/%.dot,$(BOOK_FIG)/%.svg,$(wildcard c
 
 .PHONY: book book-html book-epub book-pdf book-check book-coverage book-figures
 
-## book: the book in build/book/: index.html (a page per chapter), the-book-that-boots.epub and .pdf
+## book: the book: build/book/index.html (a page per chapter), EPUB and PDF
 book: book-html book-epub book-pdf
 	@echo "book: $(BOOK)/index.html $(BOOK)/$(BOOK_NAME).epub $(BOOK)/$(BOOK_NAME).pdf"
 
@@ -42,11 +42,11 @@ book-epub: $(BOOK)/$(BOOK_NAME).epub
 book-pdf: $(BOOK)/$(BOOK_NAME).pdf
 book-figures: $(BOOK_FIGURES)
 
-## book-check: the book's checks (part of make test): builds, anchors, links, broken include, screenshot
+## book-check: only the book's checks (anchors, links, broken include, ...)
 book-check: check-setup
 	@python3 common/test/run.py --only book
 
-## book-coverage: per step, the share of its code lines (and of its new lines) the book shows
+## book-coverage [V=1]: per step, how much of its code (and new code) the book shows
 book-coverage: $(BOOK_AST)
 	@python3 book/tools.py coverage $(if $(V),-v) $(BOOK_USES)
 
@@ -55,7 +55,7 @@ book-coverage: $(BOOK_AST)
 $(BOOK)/ast/%.json: chapters/%.md book/include.lua book/tools.py $(BOOK_STEPSRC) | check-setup
 	@mkdir -p $(@D)
 	@echo "book: $<"
-	@$(BOOK_PANDOC) -f markdown-auto_identifiers --lua-filter=book/include.lua -t json -o $@ $<
+	@$(BOOK_PANDOC) -f markdown --lua-filter=book/include.lua -t json -o $@ $<
 
 -include $(BOOK_AST:.json=.d)
 

@@ -271,7 +271,7 @@ end
 local function next_listing(el)
   listings = listings + 1
   local number = string.format("Listing %s.%d", label or "0", listings)
-  local id = el.identifier ~= "" and el.identifier or string.format("listing-%s-%d", stem, listings)
+  local id = el.identifier ~= "" and el.identifier or string.format("%s-listing-%d", stem, listings)
   return number, id
 end
 
@@ -461,15 +461,29 @@ end
 -- ------------------------------------------------------------------------------------------
 -- Headings and links
 
-local ids = {}
+-- Every id of the chapter gets the chapter's name in front ("01-boot-exception-levels"), so ids
+-- are unique in the whole book; the chapter's title gets the bare name ("01-boot"). Links inside
+-- the chapter ("#exception-levels", or [Exception levels] alone) follow the renaming, and a link
+-- to another chapter's heading is written the way GitHub reads it, "01-boot.md#exception-levels".
+local idmap = {}
 local seen_title = false
+
+local function reid(el)
+  if el.identifier ~= "" and not idmap[el.identifier] then
+    local new = stem .. "-" .. el.identifier
+    idmap[el.identifier] = new
+    el.identifier = new
+    return el
+  end
+end
 
 local function Header(el)
   if el.level == 1 and not seen_title then
     seen_title = true
-    if el.identifier == "" then
-      el.identifier = stem
+    if el.identifier ~= "" then
+      idmap[el.identifier] = stem
     end
+    el.identifier = stem
     -- "# The mini UART" becomes "2 The mini UART"; a title that already says its number
     -- ("# Step 02: The mini UART", "# Appendix A: ...") is left as it is.
     local text = pandoc.utils.stringify(el.content)
@@ -479,25 +493,28 @@ local function Header(el)
       table.insert(el.content, 1, pandoc.Span({ pandoc.Str(label) }, pandoc.Attr("", { "chapter-number" })))
       table.insert(el.content, 2, pandoc.Space())
     end
-  elseif el.identifier == "" then
-    local base = stem .. "-" .. slug(pandoc.utils.stringify(el.content))
-    local id, n = base, 1
-    while ids[id] do
-      id = base .. "-" .. n
-      n = n + 1
-    end
-    el.identifier = id
+    return el
   end
-  ids[el.identifier] = true
-  return el
+  if el.identifier == "" then
+    el.identifier = slug(pandoc.utils.stringify(el.content))
+  end
+  return reid(el)
 end
 
 local function Link(el)
   local t = el.target
-  if t:match("^%a[%w+.-]*:") or t:match("^#") then
+  if t:match("^%a[%w+.-]*:") then
     return nil
   end
-  local path, frag = t:match("^([^#]*)(#?.*)$")
+  if t:match("^#") then
+    local new = idmap[t:sub(2)]
+    if new then
+      el.target = "#" .. new
+      return el
+    end
+    return nil
+  end
+  local path, frag = t:match("^([^#]*)#?(.*)$")
   local chap = path:match("^([%w_%-]+)%.md$") or path:match("^%.%./chapters/([%w_%-]+)%.md$")
       or path:match("^chapters/([%w_%-]+)%.md$")
   if chap then
@@ -507,7 +524,11 @@ local function Link(el)
       return nil
     end
     f:close()
-    el.target = frag ~= "" and frag or ("#" .. chap)
+    if chap == stem then
+      el.target = "#" .. (frag ~= "" and (idmap[frag] or frag) or stem)
+    else
+      el.target = "#" .. chap .. (frag ~= "" and ("-" .. frag) or "")
+    end
     return el
   end
   -- A file of the tree, relative to chapters/ (as GitHub reads it): its page under src/.
@@ -517,7 +538,7 @@ local function Link(el)
       fail("link to %s: no file %s (the book has a page for each file, not for directories)", t, src)
       return nil
     end
-    local line = frag:match("^#L(%d+)$")
+    local line = frag:match("^L(%d+)$")
     el.target = source_href(src, line)
     el.classes:insert("source-link")
     record("link", src)
@@ -562,7 +583,7 @@ local function finish(doc)
 end
 
 return {
-  { Header = Header },
+  { Header = Header, Div = reid, Span = reid, CodeBlock = reid, Code = reid, Image = reid },
   { CodeBlock = CodeBlock, Link = Link },
   { Pandoc = finish },
 }

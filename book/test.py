@@ -233,6 +233,9 @@ def links(_):
         for d in p.dups:
             broken.append(f"{rel}: id '{d}' twice")
         for tag, ref in p.refs:
+            if ref in ("", "#"):
+                broken.append(f"{rel}: an empty link ({tag} {ref!r}): a [reference] that found no heading?")
+                continue
             u = urlsplit(ref)
             if u.scheme or ref.startswith("//"):
                 continue  # the outside world: not checked (and not reachable from here)
@@ -312,7 +315,10 @@ GOOD = """# Probe
 ```{.diffstat from="98-old" to="99-probe"}
 ```
 
-See [probe.c](../steps/99-probe/probe.c#L5) and [the chapter](10-good.md).
+## A section
+
+See [probe.c](../steps/99-probe/probe.c#L5), [the chapter](10-good.md), [A section],
+[this section](#a-section), [another chapter](20-other.md) and [its section](20-other.md#a-section).
 """
 
 BAD = """# Broken
@@ -406,10 +412,11 @@ def include_filter(_):
             "steps/99-probe/dup.c": "/* ANCHOR: d */\nx\n/* ANCHOR: d */\n/* ANCHOR_END: d */\n",
             "steps/99-probe/unbalanced.c": "/* ANCHOR: u */\nx\n",
             "chapters/10-good.md": GOOD,
+            "chapters/20-other.md": "# Other\n\n## A section\n",
             "chapters/90-bad.md": BAD,
         })
         os.makedirs(os.path.join(tmp, "out"))
-        r = run(["pandoc", "--fail-if-warnings", "-f", "markdown-auto_identifiers", "--lua-filter", FILTER,
+        r = run(["pandoc", "--fail-if-warnings", "-f", "markdown", "--lua-filter", FILTER,
                  "-t", "json", "-o", "out/10-good.json", "chapters/10-good.md"], cwd=tmp, timeout=60)
         expect_eq((r.returncode, r.stderr), (0, ""), "pandoc on a chapter with good includes")
         with open(os.path.join(tmp, "out", "10-good.json")) as f:
@@ -443,9 +450,10 @@ def include_filter(_):
                     f"the .uses record of the nested anchor: {rec!r}")
         with open(os.path.join(tmp, "out", "10-good.json")) as f:
             links = _link_targets(json.load(f), [])
-        expect_eq(links[-2:], ["src/steps/99-probe/probe.c.html#L5", "#10-good"], "rewritten links")
+        expect_eq(links[-6:], ["src/steps/99-probe/probe.c.html#L5", "#10-good", "#10-good-a-section",
+                               "#10-good-a-section", "#20-other", "#20-other-a-section"], "rewritten links")
 
-        r = run(["pandoc", "-f", "markdown-auto_identifiers", "--lua-filter", FILTER, "-t", "json",
+        r = run(["pandoc", "-f", "markdown", "--lua-filter", FILTER, "-t", "json",
                  "-o", "out/90-bad.json", "chapters/90-bad.md"], cwd=tmp, timeout=60)
         expect_eq(r.returncode, 1, "pandoc's exit status on broken includes")
         expect_eq(sorted(r.stderr.splitlines()), sorted(BAD_EXPECTED), "the error messages")
@@ -510,6 +518,36 @@ def edit_shows(_):
         with open(os.path.join(tree, "build", "book", stem + ".html")) as f:
             page = f.read()
         expect_true(token in page, f"the changed line of {path} is not in {stem}.html")
+
+
+@check("figures made by the build")
+def figures(_):
+    """In a copy of the tree: a Graphviz figure and a QEMU screenshot of the first step, made
+    by the rules book/README.md describes, appear in the chapter that shows them."""
+    numbered = [c for c in chapters() if re.match(r"^\d\d-", c) and not c.startswith("00-")]
+    expect_true(numbered, "no numbered chapter to put figures in")
+    first = tools.steps()[0]
+    with tempfile.TemporaryDirectory(prefix="book-figures-") as tmp:
+        tree = copy_tree(tmp)
+        _write(tree, {
+            "chapters/figures/zz-probe-graph.dot": 'digraph g { a -> b; }\n',
+            "chapters/figures/zz-probe.mk":
+                "BOOK_FIGURES += $(BOOK_FIG)/zz-probe-screen.png\n"
+                f"$(BOOK_FIG)/zz-probe-screen.png: build/{first}/kernel8.img book/screenshot.py\n"
+                "\t@python3 book/screenshot.py $< $@ --settle 0 >/dev/null\n",
+        })
+        with open(os.path.join(tree, "chapters", numbered[0] + ".md"), "a") as f:
+            f.write("\n\n![A graph](figures/zz-probe-graph.svg)\n\n![The screen](figures/zz-probe-screen.png)\n")
+        r = run(["make", "--no-print-directory", "book-html"], cwd=tree, timeout=300)
+        expect_eq(r.returncode, 0, f"make book-html with two figures ({r.stderr[-600:]})")
+        out = os.path.join(tree, "build", "book")
+        with open(os.path.join(out, numbered[0] + ".html")) as f:
+            page = f.read()
+        for name in ("zz-probe-graph.svg", "zz-probe-screen.png"):
+            expect_true(os.path.isfile(os.path.join(out, "figures", name)), f"the build made no figures/{name}")
+            expect_true(f'src="figures/{name}"' in page, f"{numbered[0]}.html does not show figures/{name}")
+        w, h, _, _ = read_png(os.path.join(out, "figures", "zz-probe-screen.png"))
+        expect_true(w >= 320 and h >= 200, f"the QEMU screenshot is {w}x{h}")
 
 
 # ------------------------------------------------------------------------------------------

@@ -267,7 +267,7 @@ def cmd_srcpages(out, uses_files=()):
         target = os.path.join(out, path + ".html")
         os.makedirs(os.path.dirname(target), exist_ok=True)
         text = PAGE.format(path=html.escape(path), css=up + "book.css", index=up + "index.html",
-                           lines="\n".join(body))
+                           lines="".join(body))
         old = None
         if os.path.exists(target):
             with open(target, encoding="utf-8") as fh:
@@ -372,6 +372,17 @@ def cmd_html(out_dir, asts, pandoc_args):
                 sys.exit(f"book: id '{i}' is in chapters/{ch['stem']}.md and on {page_of[i]}")
             page_of[i] = ch["page"]
     title_ids = {ch["title"][0] for ch in chapters}
+
+    missing = []
+    for ch in chapters:
+        images = []
+        _walk(ch["doc"]["blocks"], lambda n: images.append(n["c"][2][0]) if n.get("t") == "Image" else None)
+        for src in images:
+            if not re.match(r"^[a-z][a-z0-9+.-]*:", src) and not os.path.isfile(os.path.join(out_dir, src)):
+                missing.append(f"chapters/{ch['stem']}.md: image {src} not found in {out_dir} "
+                               "(figures/NAME comes from chapters/figures/: see book/README.md)")
+    if missing:
+        sys.exit("\n".join(missing))
 
     def nav(current=None):
         items = []
