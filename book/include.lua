@@ -54,7 +54,7 @@ local LANG = {
   ld = "ldscript",
   make = "makefile", makefile = "makefile",
   python = "python", py = "python",
-  sh = "bash", bash = "bash", console = "bash",
+  sh = "bash", bash = "bash",
   diff = "diff",
 }
 -- Code in these languages is the kernel: it must come from the steps, never be pasted.
