@@ -288,7 +288,12 @@ class Machine:
         while view:
             if time.monotonic() > end:
                 raise CheckFailed("timed out sending to the serial line")
-            _, w, _ = select.select([], [self.serial], [], 0.05)
+            # Wait until we can send or there is output to read. Reading at once matters:
+            # QEMU writes the guest's output a byte at a time, and when our receive buffer
+            # fills, it sleeps before retrying, which slows the guest's input down too.
+            r, w, _ = select.select([self.serial], [self.serial], [], 0.05)
+            if r:
+                self._pump(0)
             if w:
                 try:
                     n = self.serial.send(view[:chunk])
