@@ -15,7 +15,7 @@ $(error $(STEP_DIR))
 endif
 endif
 
-.PHONY: help setup check-setup build run gdb objdump nm readelf diff test clean \
+.PHONY: help setup check-setup build run screenshot gdb objdump nm readelf diff test clean \
         compile_commands.json
 .DEFAULT_GOAL := help
 
@@ -49,6 +49,10 @@ build:
 ## run STEP=NN: build the step and boot it in QEMU, mini UART on this terminal
 run: need-step check-setup
 	@$(MAKE) -s -C steps/$(STEP_DIR) run
+
+## screenshot STEP=NN: boot the step headless, save its screen as build/NN-name/screen.png
+screenshot: need-step check-setup
+	@$(MAKE) -s -C steps/$(STEP_DIR) screenshot
 
 ## gdb STEP=NN: QEMU paused with its gdbstub, gdb-multiarch attached, stopped at kernel_main
 gdb: need-step check-setup

@@ -3,10 +3,11 @@
 # A step's Makefile is a comment and one line, `include ../../common/step.mk`.
 # Everything the step builds goes to build/<step>/; nothing is written inside steps/.
 # The same targets exist in every step (the top-level Makefile forwards to them):
-#   all (kernel8.img), run, gdb, objdump, nm, readelf, clean, compile-commands.
+#   all (kernel8.img), run, gdb, objdump, nm, readelf, clean, compile-commands, screenshot.
 # A step may set, before the include:
-#   QEMU_EXTRA  extra QEMU arguments for `make run`
-#   RUN_NOTE    one line `make run` prints before booting
+#   QEMU_EXTRA    extra QEMU arguments for `make run`
+#   RUN_NOTE      one line `make run` prints before booting
+#   QEMU_DISPLAY  QEMU's -display for `make run` (default none: no window)
 
 TOP       := $(abspath $(dir $(lastword $(MAKEFILE_LIST)))..)
 STEP_DIR  := $(abspath $(dir $(firstword $(MAKEFILE_LIST))))
@@ -35,7 +36,7 @@ LDFLAGS := -nostdlib -static -no-pie -T $(STEP_DIR)/link.ld --no-warn-rwx-segmen
 SRCS := $(sort $(wildcard $(STEP_DIR)/*.c $(STEP_DIR)/*.S))
 OBJS := $(patsubst $(STEP_DIR)/%,$(B)/%.o,$(SRCS))
 
-.PHONY: all run gdb objdump nm readelf clean compile-commands check-tools
+.PHONY: all run gdb objdump nm readelf clean compile-commands check-tools screenshot
 .DEFAULT_GOAL := all
 
 all: $(B)/kernel8.img
@@ -63,12 +64,17 @@ $(B)/kernel8.img: $(B)/kernel8.elf
 
 -include $(OBJS:.o=.d)
 
+# A step with host unit tests (plain C compiled for this machine) has steps/NN/host/host.mk,
+# which adds the target host-test.
+-include $(wildcard $(STEP_DIR)/host/host.mk)
+
 # QEMU as the book uses it: the raw image (the firmware's way of booting; -kernel with the ELF
 # would start the cores at EL3), the mini UART (the second -serial) on the terminal, the first
 # (PL011) discarded. mon: multiplexes the QEMU monitor onto the terminal, so Ctrl-A X quits and
 # Ctrl-A C switches to the monitor.
-QEMU_ARGS := -M raspi3b -kernel $(B)/kernel8.img -serial null -serial mon:stdio -display none \
-             -no-reboot $(QEMU_EXTRA)
+QEMU_DISPLAY ?= none
+QEMU_ARGS := -M raspi3b -kernel $(B)/kernel8.img -serial null -serial mon:stdio \
+             -display $(QEMU_DISPLAY) -no-reboot $(QEMU_EXTRA)
 
 check-qemu:
 	@command -v $(QEMU) >/dev/null 2>&1 || { echo "error: $(QEMU) not found; install the Debian package qemu-system-arm (make setup)" >&2; exit 1; }
@@ -77,6 +83,11 @@ run: all check-qemu
 	@echo "Booting $(STEP_NAME) in QEMU. Quit with Ctrl-A X (Ctrl-A C for the QEMU monitor)."
 	$(if $(RUN_NOTE),@echo "$(RUN_NOTE)")
 	$(QEMU) $(QEMU_ARGS)
+
+# The screen, headless: boot under -icount, wait for the console's prompt, save a PNG
+# (common/test/screenshot.py; SCREENSHOT_ARGS may add e.g. --type fb to type commands first).
+screenshot: all check-qemu
+	@python3 $(TOP)/common/test/screenshot.py $(B)/kernel8.img $(B)/screen.png $(SCREENSHOT_ARGS)
 
 # QEMU stopped before the first instruction with its gdbstub on a private unix socket (no port
 # clashes), and gdb attached with this step's symbols, stopped at the C entry point.

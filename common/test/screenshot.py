@@ -1,0 +1,47 @@
+#!/usr/bin/env python3
+"""Boot a step's kernel headless in QEMU and save its screen as a PNG.
+
+    screenshot.py KERNEL8_IMG OUT.png [--wait TEXT] [--type COMMAND]...
+
+Waits until the serial line shows TEXT (default: the console's prompt at the start of a
+line), types each COMMAND (waiting for the prompt again after each), then takes a QMP
+screendump. Under -icount the picture is the same on every run.
+"""
+
+import argparse
+import os
+import re
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import harness  # noqa: E402
+from png import write_png  # noqa: E402
+
+PROMPT = rb"\r\n(?:\x1b\[[0-9;]*[A-Za-z])*> "
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__,
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("img")
+    ap.add_argument("out")
+    ap.add_argument("--wait", help="text to wait for before the screendump (default: prompt)")
+    ap.add_argument("--type", action="append", default=[], metavar="COMMAND",
+                    help="a console command to type first (repeatable)")
+    args = ap.parse_args()
+    wait = re.compile(re.escape(args.wait.encode()) if args.wait else PROMPT)
+    try:
+        with harness.Machine(args.img, timeout=60) as m:
+            m.expect(wait, timeout=30)
+            for command in args.type:
+                m.send(command + "\r")
+                m.expect(re.compile(PROMPT), timeout=30)
+            w, h, rgb = m.screendump()
+    except harness.CheckFailed as e:
+        sys.exit(f"screenshot: {e}")
+    write_png(args.out, w, h, rgb)
+    print(f"screenshot: {args.out} ({w}x{h})")
+
+
+if __name__ == "__main__":
+    main()
