@@ -12,7 +12,9 @@ Run as a program, this file prints the step's closing figures
 import os
 import random
 import re
+import subprocess
 import sys
+import threading
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..",
@@ -146,6 +148,24 @@ def output_of(m, line, timeout=10):
     return rest
 
 
+# The slowest check (QEMU takes input a byte at a time: 20-50 s for 1 MiB) is registered
+# first, so that it starts first and the others run beside it.
+@check("random-flood")
+def random_flood(step):
+    """256 KiB of seeded random bytes, sent as fast as QEMU takes them, then Ctrl-C and help.
+    The console survives anything and still answers; the seed is fixed, so a failure
+    reproduces. Step 02 sends 1 MiB; here every echoed byte is also drawn and every line
+    scrolls the screen, so a quarter of that keeps the check short and still feeds the
+    terminal thousands of lines. (No line in seed 2's bytes happens to read 'reboot'.)"""
+    data = random.Random(2).randbytes(1 << 18)
+    with console(step, timeout=300) as m:
+        m.send(data, chunk=16384)
+        m.mark()
+        m.send(CTRL_C + b"help\r")
+        m.expect(re.compile(rb"\^C\r\n> help\r\n  help .*reboot.*\r\n> ", re.S), timeout=120)
+        expect_true(m.proc.poll() is None, "QEMU exited during the flood")
+
+
 @check("banner")
 def banner(step):
     """The banner names the step, EL2, core 0, the timer and the kernel's extent, then what
@@ -264,23 +284,6 @@ def long_lines(step):
         expect_eq(output_of(m, "echo ok"), b"ok\r\n", "after Ctrl-C on a long line")
 
 
-@check("random-flood")
-def random_flood(step):
-    """256 KiB of seeded random bytes, sent as fast as QEMU takes them, then Ctrl-C and help.
-    Under QEMU nothing is lost (the socket back-pressures), but what the guarantee is: the
-    console survives anything and still answers. The seed is fixed, so a failure reproduces.
-    (Seed 2's bytes happen never to form a line that reads 'reboot'.) Step 02 sends 1 MiB;
-    here every echoed byte is also drawn and every line scrolls the screen, so a quarter of
-    that keeps the check short and still feeds the terminal thousands of lines."""
-    data = random.Random(2).randbytes(1 << 18)
-    with console(step, timeout=120) as m:
-        m.send(data, chunk=16384)
-        m.mark()
-        m.send(CTRL_C + b"help\r")
-        m.expect(re.compile(rb"\^C\r\n> help\r\n  help .*reboot.*\r\n> ", re.S), timeout=60)
-        expect_true(m.proc.poll() is None, "QEMU exited during the flood")
-
-
 @check("mem-dumps-ram")
 def mem_dumps_ram(step):
     """The first 40 bytes of the kernel, as the image file has them; and the last byte of
@@ -340,6 +343,70 @@ def reboot(step):
         m.expect(b"rebooting through the PM watchdog")
         expect_eq(m.wait_exit(timeout=20), 0, "QEMU's exit status after reboot")
         expect_true(b"did not reset" not in m.transcript, "the watchdog fired")
+
+
+# --------------------------------------------------------------------------------------------
+# Host unit tests: each cmocka test of host/test_NAME.c is a check of its own.
+
+HOST_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "host")
+_host_lock = threading.Lock()
+_host_runs = {}  # program -> {test: (passed, message)}, or a string: why nothing ran
+
+
+def _run_host_program(step, prog):
+    """Build build/NN/host/<prog> with the step's make rules and run it once. cmocka prints
+    "[ RUN      ] t", the test's messages, then "[       OK ] t" or "[  FAILED  ] t"."""
+    exe = os.path.join(step.build, "host", prog)
+    r = subprocess.run(["make", "-s", "-C", step.src, exe], capture_output=True, text=True)
+    if r.returncode:
+        return f"building {prog} failed:\n" + (r.stdout + r.stderr)[-1500:]
+    try:
+        r = subprocess.run([exe], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                           errors="replace", timeout=120)
+    except subprocess.TimeoutExpired:
+        return f"{prog} ran for more than 120 s"
+    results, current, lines = {}, None, []
+    for line in r.stdout.splitlines():
+        m = re.match(r"\[ +(RUN|OK|FAILED) +\] (\w+)$", line)
+        if m and m.group(1) == "RUN":
+            current, lines = m.group(2), []
+        elif m and m.group(2) == current:
+            results[current] = (m.group(1) == "OK", "\n".join(lines[-8:]))
+            current = None
+        elif line.startswith("[=========="):
+            if results:
+                break  # the summary: every test has reported
+        elif current:
+            lines.append(line)
+    if current:  # it died inside a test (a sanitizer report, a crash)
+        results[current] = (False, "\n".join(lines[-8:]) +
+                            f"\n{prog} died in this test (exit status {r.returncode})")
+        results[None] = f"not run: {prog} died earlier, in {current}"
+    return results
+
+
+def host_check(prog, test):
+    def run_test(step):
+        with _host_lock:
+            if prog not in _host_runs:
+                _host_runs[prog] = _run_host_program(step, prog)
+        results = _host_runs[prog]
+        if isinstance(results, str):
+            raise CheckFailed(results)
+        if test not in results:
+            raise CheckFailed(results.get(None, f"{prog} did not report {test}"))
+        passed, message = results[test]
+        expect_true(passed, f"{prog}: {test} failed:\n{message}")
+    return run_test
+
+
+for path in sorted(os.listdir(HOST_DIR)):
+    if re.fullmatch(r"test_\w+\.c", path):
+        prog = path[:-2]
+        with open(os.path.join(HOST_DIR, path)) as f:
+            for test in re.findall(r"cmocka_unit_test\((\w+)\)", f.read()):
+                name = test.removeprefix("test_").replace("_", "-")
+                check(f"host-{prog[5:]}-{name}")(host_check(prog, test))
 
 
 # ------------------------------------------------------------------------------------------
