@@ -155,26 +155,28 @@ def chapter_diffstat(_):
 
 @check("every anchor is used")
 def anchors_used(_):
-    """Every ANCHOR in steps/ is well formed and shown by some chapter: by name, or inside a
-    whole-file or line-range listing, or (for a region a step kept unchanged) in an earlier step."""
+    """Every ANCHOR in steps/ and tools/ is well formed and shown by some chapter: by name, or
+    inside a whole-file or line-range listing, or (for a region a step kept unchanged) in an
+    earlier step."""
     u = uses()
     named = {(x[2], x[3]) for x in u if x[1] == "show"}
     lines, _, _ = tools.shown_in_book(u)
     problems, unused = [], []
-    for step in tools.steps():
-        for f in tools.step_files(step):
-            path = f"steps/{step}/{f}"
-            try:
-                good, bad = tools.anchors(path)
-            except UnicodeDecodeError:
-                continue
-            problems += bad
-            text = tools.read_lines(path)
-            for name, (s, e) in sorted(good.items(), key=lambda x: x[1]):
-                body = {i for i in range(s + 1, e) if not tools.is_marker(text[i - 1])
-                        and text[i - 1].strip()}
-                if (path, name) not in named and not (body and body <= lines.get(path, set())):
-                    unused.append(f"{path}: {name}")
+    # Steps, and the real-hardware tools the appendix shows (tools/ is walked like a step).
+    sources = [f"steps/{step}/{f}" for step in tools.steps() for f in tools.step_files(step)]
+    sources += [f"tools/{f}" for f in tools.step_files("../tools")]
+    for path in sources:
+        try:
+            good, bad = tools.anchors(path)
+        except UnicodeDecodeError:
+            continue
+        problems += bad
+        text = tools.read_lines(path)
+        for name, (s, e) in sorted(good.items(), key=lambda x: x[1]):
+            body = {i for i in range(s + 1, e) if not tools.is_marker(text[i - 1])
+                    and text[i - 1].strip()}
+            if (path, name) not in named and not (body and body <= lines.get(path, set())):
+                unused.append(f"{path}: {name}")
     expect_eq(problems, [], "malformed anchors")
     expect_eq(unused, [], "anchors no chapter shows")
 
