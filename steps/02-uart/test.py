@@ -95,8 +95,12 @@ def cores_parked(step):
         m.gdb.break_at(main)  # stays in place: any core entering C stops there
         expect_eq(m.gdb.cont(), 1, "thread that reached kernel_main")
         m.gdb.resume()
-        m.expect(PROMPT, timeout=20)
+        answer = PROMPT
         for i in range(50):
+            try:
+                m.expect(answer, timeout=10)
+            except CheckFailed:
+                pass  # a core stopped at kernel_main stops them all: the PCs below say which
             m.gdb.interrupt()
             where = pcs(m)
             for core, pc in where.items():
@@ -107,7 +111,7 @@ def cores_parked(step):
                 return
             m.gdb.resume()
             m.send(f"echo round {i}\r")
-            m.expect(f"\nround {i}\r\n> ", timeout=10)
+            answer = f"\nround {i}\r\n> "
         raise CheckFailed(f"cores not parked after 50 console commands: PCs {where} "
                           f"(park is [{park:#x}, {park_end:#x}))")
 
@@ -155,8 +159,16 @@ def random_flood(step):
     survives it and answers. The seed is fixed, so a failure reproduces. (No line in seed 2's
     bytes happens to read 'reboot'.)"""
     data = random.Random(2).randbytes(1 << 20)
+    piece = 1 << 16
     with console(step, timeout=300) as m:
-        m.send(data, chunk=16384)
+        m.timeout = 60  # for each piece below: a console that stops reading fails in a minute
+        for sent in range(0, len(data), piece):
+            try:
+                m.send(data[sent:sent + piece], chunk=16384)
+            except (CheckFailed, OSError) as e:
+                raise CheckFailed(f"the console stopped taking input: {sent} of {len(data)} "
+                                  f"bytes went through, then the next {piece} did not within "
+                                  f"{m.timeout} s ({e})")
         m.mark()
         m.send(CTRL_C + b"help\r")
         m.expect(re.compile(rb"\^C\r\n> help\r\n  help .*reboot.*\r\n> ", re.S), timeout=120)
@@ -332,7 +344,12 @@ def reboot(step):
     with console(step) as m:
         m.send(b"reboot\r")
         m.expect(b"rebooting through the PM watchdog")
-        expect_eq(m.wait_exit(timeout=20), 0, "QEMU's exit status after reboot")
+        try:
+            status = m.wait_exit(timeout=20)
+        except CheckFailed:
+            raise CheckFailed("after 'reboot' QEMU kept running for 20 s: the watchdog did not "
+                              f"reset the machine (the console said {m.tail(120)!r})")
+        expect_eq(status, 0, "QEMU's exit status after reboot")
         expect_true(b"did not reset" not in m.transcript, "the watchdog fired")
 
 
@@ -432,20 +449,52 @@ def first_byte_budget(step):
     expect_eq(byte, b"0", "the first byte (the banner's)")
 
 
-def figures(step):
-    """The closing figures of the chapter: image size, instructions to the first byte, checks."""
+def figures(step, svg=None):
+    """The closing figures of the chapter: image size, checks, instructions to the first byte.
+    Printed; with `svg`, also drawn as the chapter's figure."""
     import harness
     img = os.path.getsize(step.img)
     n, byte, counts = first_byte(step, profile=True)
     checks = len(harness.registered())  # run as a program, only this file's checks are there
-    print(f"{step.name}: kernel8.img is {img} bytes")
-    print(f"{step.name}: {checks} checks in test.py, plus the build")
-    print(f"{step.name}: {n} instructions on core 0 from reset to the first banner byte "
-          f"({bytes(byte)!r}), counted by single-stepping core 0 with gdb. By function:")
-    for name, c in sorted(counts.items(), key=lambda kv: -kv[1]):
+    lines = [f"kernel8.img: {img} bytes",
+             f"checks: {checks} in test.py, plus the build",
+             f"instructions on core 0 from reset to the first banner byte ({chr(byte[0])!r}): {n}"]
+    rows = sorted(counts.items(), key=lambda kv: -kv[1])
+    print(f"{step.name}: " + f"\n{step.name}: ".join(lines))
+    for name, c in rows:
         print(f"  {c:7d}  {name}")
+    if svg:
+        with open(svg, "w") as f:
+            f.write(numbers_svg(lines, rows, n))
+
+
+def numbers_svg(lines, rows, total):
+    """A bar chart in plain SVG: the summary lines, then one bar per function."""
+    from xml.sax.saxutils import escape
+    w, row, left, bar_w = 660, 20, 170, 400
+    h = 20 + row * (len(lines) + 1) + row * len(rows) + 10
+    out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{w}" height="{h}" '
+           f'viewBox="0 0 {w} {h}" font-family="monospace" font-size="13">',
+           f'<rect width="{w}" height="{h}" fill="white"/>']
+    y = 24
+    for line in lines:
+        out.append(f'<text x="10" y="{y}">{escape(line)}</text>')
+        y += row
+    y += row // 2
+    for name, c in rows:
+        bw = max(1, round(bar_w * c / total))
+        out.append(f'<text x="{left - 8}" y="{y}" text-anchor="end">{escape(name)}</text>')
+        out.append(f'<rect x="{left}" y="{y - 12}" width="{bw}" height="14" fill="#4a7ab5"/>')
+        out.append(f'<text x="{left + bw + 6}" y="{y}">{c}</text>')
+        y += row
+    out.append("</svg>")
+    return "\n".join(out) + "\n"
 
 
 if __name__ == "__main__":
+    import argparse
     import harness
-    figures(harness.Step(os.path.basename(os.path.dirname(os.path.abspath(__file__)))))
+    ap = argparse.ArgumentParser(description="Print the step's closing figures.")
+    ap.add_argument("--svg", help="also draw them into this SVG file")
+    args = ap.parse_args()
+    figures(harness.Step(os.path.basename(os.path.dirname(os.path.abspath(__file__)))), args.svg)
