@@ -27,8 +27,6 @@ struct out {
 };
 /* ANCHOR_END: format_spec */
 
-_Static_assert(sizeof(ptrdiff_t) == sizeof(size_t), "%zd reads a ptrdiff_t");
-
 /* ANCHOR: format_field */
 static void emit(struct out *o, char c)
 {
@@ -99,6 +97,9 @@ static uint64_t arg_unsigned(va_list *ap, enum length len)
     default:            return va_arg(*ap, unsigned int);
     }
 }
+
+/* %zd takes the signed type of size_t's size, which C calls ssize_t only in POSIX. */
+_Static_assert(sizeof(ptrdiff_t) == sizeof(size_t), "%zd reads a ptrdiff_t");
 
 /* A signed argument of the spec's length, widened to 64 bits. */
 static int64_t arg_signed(va_list *ap, enum length len)

@@ -98,8 +98,12 @@ def cores_parked(step):
         m.gdb.break_at(main)  # stays in place: any core entering C stops there
         expect_eq(m.gdb.cont(), 1, "thread that reached kernel_main")
         m.gdb.resume()
-        m.expect(PROMPT, timeout=20)
+        answer = PROMPT
         for i in range(50):
+            try:
+                m.expect(answer, timeout=10)
+            except CheckFailed:
+                pass  # a core stopped at kernel_main stops them all: the PCs below say which
             m.gdb.interrupt()
             where = pcs(m)
             for core, pc in where.items():
@@ -110,7 +114,7 @@ def cores_parked(step):
                 return
             m.gdb.resume()
             m.send(f"echo round {i}\r")
-            m.expect(f"\nround {i}\r\n> ", timeout=10)
+            answer = f"\nround {i}\r\n> "
         raise CheckFailed(f"cores not parked after 50 console commands: PCs {where} "
                           f"(park is [{park:#x}, {park_end:#x}))")
 
@@ -158,8 +162,16 @@ def random_flood(step):
     scrolls the screen, so a quarter of that keeps the check short and still feeds the
     terminal thousands of lines. (No line in seed 2's bytes happens to read 'reboot'.)"""
     data = random.Random(2).randbytes(1 << 18)
+    piece = 1 << 16
     with console(step, timeout=300) as m:
-        m.send(data, chunk=16384)
+        m.timeout = 60  # for each piece below: a console that stops reading fails in a minute
+        for sent in range(0, len(data), piece):
+            try:
+                m.send(data[sent:sent + piece], chunk=16384)
+            except (CheckFailed, OSError) as e:
+                raise CheckFailed(f"the console stopped taking input: {sent} of {len(data)} "
+                                  f"bytes went through, then the next {piece} did not within "
+                                  f"{m.timeout} s ({e})")
         m.mark()
         m.send(CTRL_C + b"help\r")
         m.expect(re.compile(rb"\^C\r\n> help\r\n  help .*reboot.*\r\n> ", re.S), timeout=120)
@@ -341,7 +353,12 @@ def reboot(step):
     with console(step) as m:
         m.send(b"reboot\r")
         m.expect(b"rebooting through the PM watchdog")
-        expect_eq(m.wait_exit(timeout=20), 0, "QEMU's exit status after reboot")
+        try:
+            status = m.wait_exit(timeout=20)
+        except CheckFailed:
+            raise CheckFailed("after 'reboot' QEMU kept running for 20 s: the watchdog did not "
+                              f"reset the machine (the console said {m.tail(120)!r})")
+        expect_eq(status, 0, "QEMU's exit status after reboot")
         expect_true(b"did not reset" not in m.transcript, "the watchdog fired")
 
 

@@ -26,8 +26,8 @@ static inline uint64_t timer_count(void)
     __asm__ volatile("isb; mrs %0, cntpct_el0" : "=r"(v) :: "memory");
     return v;
 }
-/* ANCHOR_END: timer_read */
 
 void timer_delay_us(uint64_t us);
+/* ANCHOR_END: timer_read */
 
 #endif

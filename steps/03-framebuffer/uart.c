@@ -41,9 +41,9 @@
 
 #define UART_TX_PIN     14             /* GPIO 14 = TXD1 in alternate function 5 */
 #define UART_RX_PIN     15             /* GPIO 15 = RXD1 in alternate function 5 */
-/* ANCHOR_END: uart_regs */
 
 _Static_assert(AUX_MU_BAUD_DIVISOR == 270, "115200 baud from a 250 MHz core clock");
+/* ANCHOR_END: uart_regs */
 
 /* ANCHOR: uart_init */
 /* Switch the mini UART on: 115200 baud, 8 data bits, no parity, 1 stop bit ("8N1"), no

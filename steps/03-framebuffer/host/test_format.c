@@ -75,7 +75,7 @@ static const char *const lengths[] = { "", "l", "ll", "z" };
 static const uint64_t values[] = {
     0, 1, 7, 9, 10, 15, 16, 42, 99, 100, 255, 256, 4095, 65535, 65536, 1000000, 0xdeadbeef,
     INT_MAX, (uint64_t)INT_MAX + 1, UINT_MAX, (uint64_t)UINT_MAX + 1, 1234567890123456789ull,
-    INT64_MAX, (uint64_t)INT64_MAX + 1, UINT64_MAX, (uint64_t)-1, (uint64_t)-7, (uint64_t)-42,
+    INT64_MAX, (uint64_t)INT64_MAX + 1, UINT64_MAX, (uint64_t)-2, (uint64_t)-7, (uint64_t)-42,
     (uint64_t)-100, (uint64_t)INT_MIN, (uint64_t)(int64_t)INT_MIN - 1,
 };
 
