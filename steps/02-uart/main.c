@@ -2,8 +2,6 @@
  * main.c: the first C code. It sets up the mini UART, says hello, and hands over to the
  * console.
  */
-#include <stdint.h>
-
 #include "console.h"
 #include "kernel.h"
 #include "kprintf.h"

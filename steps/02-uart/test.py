@@ -313,9 +313,9 @@ def mem_dumps_ram(step):
 def mem_refuses(step):
     """Anything not entirely below 0x3F000000 is refused, and never read: a gdb read
     watchpoint on the PM block's registers stops the machine if the kernel touches them."""
-    refused = re.compile(rb"^mem: refused: \d+ bytes at 0x[0-9a-f]+ are not all in RAM; mem "
-                         rb"reads only 0x00000000-0x3effffff \(the peripherals start at "
-                         rb"0x3f000000\)\r\n\Z")
+    refused = re.compile(rb"^mem: refused: \d+ bytes at 0x[0-9a-f]+ are not all in RAM\r\n"
+                         rb"     \(RAM is 0x00000000-0x3effffff, below the peripherals: "
+                         rb"the Pi 3's memory map\)\r\n\Z")
     with start(step, serial=True) as m:
         m.gdb.ok("Z3,3f100000,40")  # read watchpoint: 64 bytes of the PM block
         m.gdb.resume()
@@ -351,6 +351,34 @@ def reboot(step):
                               f"reset the machine (the console said {m.tail(120)!r})")
         expect_eq(status, 0, "QEMU's exit status after reboot")
         expect_true(b"did not reset" not in m.transcript, "the watchdog fired")
+
+
+@check("chapter-session")
+def chapter_session(step):
+    """The session printed at the start of chapters/02-uart.md is what the kernel really says:
+    its commands are typed again and the whole transcript must match, byte for byte."""
+    chapter = os.path.join(step.src, "..", "..", "chapters", step.name + ".md")
+    if not os.path.exists(chapter):
+        raise CheckFailed(f"{os.path.normpath(chapter)} does not exist")
+    with open(chapter) as f:
+        m = re.search(r"```text\n(.*?)```", f.read(), re.S)
+    expect_true(m, "the chapter has no ```text block with a session")
+    session = m.group(1)
+    commands = [line[2:] for line in session.splitlines() if line.startswith("> ")]
+    with console(step) as q:
+        for cmd in commands:
+            q.send(cmd + "\r")
+            if cmd == "reboot":
+                q.wait_exit(timeout=20)
+            else:
+                q.expect(b"\r\n> ")
+        got = q.transcript.decode(errors="replace").replace("\r\n", "\n")
+    if got.rstrip() != session.rstrip():
+        import difflib
+        diff = "\n".join(difflib.unified_diff(session.rstrip().splitlines(),
+                                               got.rstrip().splitlines(), "chapter", "kernel",
+                                               lineterm="", n=1))
+        raise CheckFailed(f"the chapter's session differs from the kernel's:\n{diff}")
 
 
 # --------------------------------------------------------------------------------------------
