@@ -378,9 +378,9 @@ static void cmd_mem(const char *args)
         return;
     }
     if (addr >= RAM_END || len > RAM_END - addr) {
-        kprintf("mem: refused: %lu bytes at 0x%lx are not all in RAM; mem reads only "
-                "0x00000000-0x%08lx (the peripherals start at 0x%08lx)\n",
-                (unsigned long)len, (unsigned long)addr, RAM_END - 1, RAM_END);
+        kprintf("mem: refused: %lu bytes at 0x%lx are not all in RAM\n"
+                "     (RAM is 0x00000000-0x%08lx, below the peripherals: the Pi 3's memory map)\n",
+                (unsigned long)len, (unsigned long)addr, RAM_END - 1);
         return;
     }
     hexdump((uintptr_t)addr, (size_t)len);

@@ -9,7 +9,6 @@
 
 /* Symbols defined by link.ld: their addresses are the boundaries, there is no storage. */
 extern char __kernel_start[], __kernel_end[];
-extern char __bss_start[], __bss_end[];
 /* ANCHOR_END: kernel_h */
 
 #endif

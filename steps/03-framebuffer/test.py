@@ -322,9 +322,9 @@ def mem_dumps_ram(step):
 def mem_refuses(step):
     """Anything not entirely below 0x3F000000 is refused, and never read: a gdb read
     watchpoint on the PM block's registers stops the machine if the kernel touches them."""
-    refused = re.compile(rb"^mem: refused: \d+ bytes at 0x[0-9a-f]+ are not all in RAM; mem "
-                         rb"reads only 0x00000000-0x3effffff \(the peripherals start at "
-                         rb"0x3f000000\)\r\n\Z")
+    refused = re.compile(rb"^mem: refused: \d+ bytes at 0x[0-9a-f]+ are not all in RAM\r\n"
+                         rb"     \(RAM is 0x00000000-0x3effffff, below the peripherals: "
+                         rb"the Pi 3's memory map\)\r\n\Z")
     with start(step, serial=True) as m:
         m.gdb.ok("Z3,3f100000,40")  # read watchpoint: 64 bytes of the PM block
         m.gdb.resume()
@@ -360,6 +360,7 @@ def reboot(step):
                               f"reset the machine (the console said {m.tail(120)!r})")
         expect_eq(status, 0, "QEMU's exit status after reboot")
         expect_true(b"did not reset" not in m.transcript, "the watchdog fired")
+
 
 
 # --------------------------------------------------------------------------------------------
