@@ -15,7 +15,7 @@ $(error $(STEP_DIR))
 endif
 endif
 
-.PHONY: help setup check-setup build run screenshot gdb objdump nm readelf diff test clean \
+.PHONY: help setup check-setup build run screenshot gdb objdump nm readelf diff test bench clean \
         compile_commands.json
 .DEFAULT_GOAL := help
 
@@ -71,6 +71,11 @@ diff: need-step
 ## test [STEP=NN]: run the checks (all steps, harness self-test and book without STEP)
 test: check-setup
 	@python3 common/test/run.py $(if $(STEP),$(STEP_DIR))
+
+## bench STEP=NN: boot the step under -icount, print the table of what its `bench` measures
+bench: need-step check-setup
+	@$(MAKE) -s -C steps/$(STEP_DIR) all
+	@python3 common/bench.py $(STEP_DIR)
 
 ## compile_commands.json: compilation database for clangd (all steps)
 compile_commands.json:

@@ -18,6 +18,7 @@ BOOK_STEPSRC  := $(shell find steps -type f ! -name '*.pyc' ! -name '.*' 2>/dev/
 BOOK_SYNTAX   := book/syntax/aarch64asm.xml book/syntax/ldscript.xml
 BOOK_PANDOC   := pandoc --fail-if-warnings
 BOOK_FIG      := $(BOOK)/figures
+BOOK_GEN      := $(BOOK)/generated
 
 # Options shared by the HTML pages, the print HTML and the EPUB.
 BOOK_COMMON := --metadata-file=book/metadata.yaml --lua-filter=book/finish.lua \
@@ -26,12 +27,15 @@ BOOK_OPTS   := -f json $(BOOK_COMMON) --toc --toc-depth=2
 
 # Figures the chapters use: graphviz sources and plain images in chapters/figures/, and whatever
 # the rules in chapters/figures/*.mk add to BOOK_FIGURES (screenshots of a step in QEMU, ...).
+# Those rules may also add Markdown to BOOK_GENERATED (tables of measurements, in $(BOOK_GEN)/),
+# which a chapter includes with ```{.markdown include="build/book/generated/NAME.md"}```.
 BOOK_FIGURES := $(patsubst chapters/figures/%.dot,$(BOOK_FIG)/%.svg,$(wildcard chapters/figures/*.dot)) \
                 $(patsubst chapters/figures/%,$(BOOK_FIG)/%,$(wildcard chapters/figures/*.png \
                     chapters/figures/*.jpg chapters/figures/*.svg))
+BOOK_GENERATED :=
 -include $(wildcard chapters/figures/*.mk)
 
-.PHONY: book book-html book-epub book-pdf book-check book-coverage book-figures
+.PHONY: book book-html book-epub book-pdf book-check book-coverage book-figures book-generated
 
 ## book: the book: build/book/index.html (a page per chapter), EPUB and PDF
 book: book-html book-epub book-pdf
@@ -41,6 +45,7 @@ book-html: $(BOOK)/index.html
 book-epub: $(BOOK)/$(BOOK_NAME).epub
 book-pdf: $(BOOK)/$(BOOK_NAME).pdf
 book-figures: $(BOOK_FIGURES)
+book-generated: $(BOOK_GENERATED)
 
 ## book-check: only the book's checks (anchors, links, broken include, ...)
 book-check: check-setup
@@ -51,8 +56,10 @@ book-coverage: $(BOOK_AST)
 	@python3 book/tools.py coverage $(if $(V),-v) $(BOOK_USES)
 
 # One chapter: includes expanded, headings numbered, links resolved. The filter names the
-# chapter, file and anchor of any broken include and exits 1, so make stops here.
-$(BOOK)/ast/%.json: chapters/%.md book/include.lua book/tools.py $(BOOK_STEPSRC) | check-setup
+# chapter, file and anchor of any broken include and exits 1, so make stops here. Generated
+# Markdown must exist first; once read, the .d file the filter writes makes it a dependency.
+$(BOOK)/ast/%.json: chapters/%.md book/include.lua book/tools.py $(BOOK_STEPSRC) | check-setup \
+                    $(BOOK_GENERATED)
 	@mkdir -p $(@D)
 	@echo "book: $<"
 	@$(BOOK_PANDOC) -f markdown --lua-filter=book/include.lua -t json -o $@ $<

@@ -12,6 +12,9 @@ from the top of the tree, so every path is relative to it. What it does:
   ```{.c include="steps/01-boot/boot.S" lines="10-20"}```      lines 10 to 20 ("10-", "-20", "7")
   ```{.diff from="01-boot" to="02-uart" file="main.c"}```      diff -u of one file between steps
   ```{.diffstat from="01-boot" to="02-uart"}```                the step's diffstat
+  ```{.markdown include="build/book/generated/05-interrupts-bench.md"}```
+      Markdown the build generated (a table of measurements), put in the chapter as if it were
+      written there; a rule in chapters/figures/*.mk makes the file (see book/README.md)
 
 An optional caption="..." (Markdown) is added to a listing's caption. Chapter titles get their
 number from the file name (01-boot.md is chapter 1, appendix-a-*.md is appendix A) unless they
@@ -285,6 +288,7 @@ end
 
 local ALLOWED = {
   include = { include = true, anchor = true, lines = true, caption = true },
+  markdown = { include = true },
   diff = { from = true, to = true, file = true, caption = true },
   diffstat = { from = true, to = true, caption = true },
 }
@@ -375,6 +379,29 @@ local function include_block(el)
   return pandoc.Div({ cap, code }, pandoc.Attr(id, { "listing" }, {}))
 end
 
+-- Generated Markdown read so far (for the .d file): path -> true.
+local generated = {}
+
+-- A Markdown file the build generated (build/...): parsed and put in the chapter as its blocks.
+-- Plain Markdown only (a table, paragraphs): the filter does not look inside it again.
+local function markdown_block(el)
+  if bad_attributes(el, "markdown") then return nil end
+  local path = el.attributes.include
+  if el.text:match("%S") then
+    fail("the block including %s is not empty: the text comes from the file, leave the block empty", path)
+    return nil
+  end
+  local f = io.open(path, "rb")
+  if not f then
+    fail("file %s not found (generated text is made by a rule in chapters/figures/*.mk that adds it to BOOK_GENERATED)", path)
+    return nil
+  end
+  local text = f:read("a")
+  f:close()
+  generated[path] = true
+  return pandoc.Div(pandoc.read(text, "markdown").blocks, pandoc.Attr("", { "generated" }, {}))
+end
+
 -- The helper (book/tools.py) prints the diff, or "ERROR: message" as its first line.
 local function tool(args)
   local ok, out = pcall(pandoc.pipe, "python3", { script_dir .. "/tools.py", table.unpack(args) }, "")
@@ -432,6 +459,9 @@ local function diffstat_block(el)
 end
 
 local function CodeBlock(el)
+  if el.attributes.include and el.classes:includes("markdown") then
+    return markdown_block(el) or pandoc.Null()
+  end
   if el.attributes.include then
     return include_block(el) or pandoc.Null()
   end
@@ -570,6 +600,9 @@ local function finish(doc)
     local deps = {}
     for path, info in pairs(files) do
       if info then table.insert(deps, path) end
+    end
+    for path in pairs(generated) do
+      table.insert(deps, path)
     end
     table.sort(deps)
     f = assert(io.open(base .. ".d", "w"))

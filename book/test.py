@@ -317,6 +317,9 @@ GOOD = """# Probe
 ```{.diffstat from="98-old" to="99-probe"}
 ```
 
+```{.markdown include="build/gen/probe-table.md"}
+```
+
 ## A section
 
 See [probe.c](../steps/99-probe/probe.c#L5), [the chapter](10-good.md), [A section],
@@ -347,6 +350,9 @@ BAD = """# Broken
 int c; /* pasted */
 ```
 
+```{.markdown include="build/gen/missing.md"}
+```
+
 A [link to a directory](../steps/99-probe/) and [to a missing file](../steps/99-probe/gone.c).
 """
 
@@ -361,6 +367,8 @@ BAD_EXPECTED = [
     "chapters/90-bad.md: step directory steps/97-none not found",
     "chapters/90-bad.md: the block including steps/99-probe/probe.c (anchor 'inner') is not empty: "
     "the code comes from the file, leave the block empty",
+    "chapters/90-bad.md: file build/gen/missing.md not found (generated text is made by a rule "
+    "in chapters/figures/*.mk that adds it to BOOK_GENERATED)",
     "chapters/90-bad.md: link to ../steps/99-probe/: no file steps/99-probe/ "
     "(the book has a page for each file, not for directories)",
     "chapters/90-bad.md: link to ../steps/99-probe/gone.c: no file steps/99-probe/gone.c "
@@ -416,6 +424,7 @@ def include_filter(_):
             "chapters/10-good.md": GOOD,
             "chapters/20-other.md": "# Other\n\n## A section\n",
             "chapters/90-bad.md": BAD,
+            "build/gen/probe-table.md": "| figure | value |\n|---|--:|\n| `irq` | 139 |\n",
         })
         os.makedirs(os.path.join(tmp, "out"))
         r = run(["pandoc", "--fail-if-warnings", "-f", "markdown", "--lua-filter", FILTER,
@@ -450,6 +459,15 @@ def include_filter(_):
             rec = f.read()
         expect_true("show\tsteps/99-probe/probe.c\touter\t3,5,7,9\n" in rec,
                     f"the .uses record of the nested anchor: {rec!r}")
+        with open(os.path.join(tmp, "out", "10-good.json")) as f:
+            doc = json.load(f)
+        tables = [b for b in doc["blocks"] if b.get("t") == "Div" and "generated" in b["c"][0][1]]
+        expect_true(len(tables) == 1 and tables[0]["c"][1][0]["t"] == "Table"
+                    and "139" in json.dumps(tables[0]),
+                    f"the generated Markdown table: {json.dumps(tables)[:300]}")
+        with open(os.path.join(tmp, "out", "10-good.d")) as f:
+            expect_true("build/gen/probe-table.md" in f.read(),
+                        "the generated Markdown is not a dependency in 10-good.d")
         with open(os.path.join(tmp, "out", "10-good.json")) as f:
             links = _link_targets(json.load(f), [])
         expect_eq(links[-6:], ["src/steps/99-probe/probe.c.html#L5", "#10-good", "#10-good-a-section",

@@ -1,0 +1,129 @@
+#!/usr/bin/env python3
+"""The measuring harness: boot a step under -icount, ask its kernel for its figures, print a table.
+
+    bench.py STEP                    the table on the terminal (`make bench STEP=05`)
+    bench.py STEP --markdown OUT.md  also as a Markdown table, for the book (chapters/figures/*.mk)
+    bench.py STEP --runs 2           boot twice and fail unless both runs agree figure for figure
+
+STEP is a step directory name (05-interrupts); its kernel must be built. The kernel's side is its
+`bench` console command, which prints one line per figure and an end marker:
+
+    bench: KEY VALUE UNIT DESCRIPTION
+    bench: end
+
+QEMU runs as the tests run it (common/test/harness.py): `-icount shift=0,sleep=off`, where one
+instruction is one nanosecond of guest time, so the PMU's cycle counter counts instructions, the
+same on every run and on every host. Exit status: 0 with a table, 1 when the step has no bench
+command, the kernel does not answer, or two runs disagree.
+"""
+
+import argparse
+import os
+import re
+import sys
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "test"))
+import harness  # noqa: E402
+
+PROMPT = re.compile(rb"\r\n(?:\x1b\[[0-9;]*[A-Za-z])*> ")
+ROW = re.compile(r"^bench: (\S+) (\d+) (\S+) (.+)$")
+END = "bench: end"
+FIRST_STEP = "05-interrupts"          # the first step whose kernel speaks this protocol
+
+
+class NoBench(Exception):
+    """The step cannot be measured; the message says why, for a person."""
+
+
+def measure(step_name, timeout=120):
+    """Boot the step once and return its figures: a list of (key, value, unit, description)."""
+    step = harness.Step(step_name)
+    if not os.path.exists(step.img):
+        raise NoBench(f"{step.img} does not exist: build the step first (make build STEP=...)")
+    try:
+        with step.boot(timeout=timeout) as m:
+            try:
+                m.expect(PROMPT, timeout=15)
+            except harness.CheckFailed:
+                raise NoBench(f"{step_name} has no console (no prompt within 15 s), so no bench "
+                              f"command: the harness measures steps from {FIRST_STEP} on")
+            m.mark()
+            start = len(m.transcript)
+            m.send(b"bench\r")
+            end = m.expect(PROMPT, timeout=timeout).start()
+            out = m.transcript[start:end].decode(errors="replace").replace("\r", "")
+    except harness.CheckFailed as e:
+        raise NoBench(f"{step_name}: the kernel did not answer `bench`: {e}")
+    return parse(step_name, out)
+
+
+def parse(step_name, out):
+    """The figures in `bench`'s output (what came after the echoed command)."""
+    lines = out.split("\n")[1:]
+    if any(line.startswith("unknown command") for line in lines):
+        raise NoBench(f"{step_name} has no bench command: the harness measures steps from "
+                      f"{FIRST_STEP} on")
+    if END not in lines:
+        raise NoBench(f"{step_name}'s bench command does not print the harness's format "
+                      f"('bench: KEY VALUE UNIT DESCRIPTION' lines, then '{END}'); steps from "
+                      f"{FIRST_STEP} on do. It printed:\n" + "\n".join(lines))
+    rows = []
+    for line in lines[:lines.index(END)]:
+        found = ROW.match(line)
+        if found:
+            key, value, unit, what = found.groups()
+            rows.append((key, int(value), unit, what))
+    if not rows:
+        raise NoBench(f"{step_name}'s bench printed no figures")
+    return rows
+
+
+def units(rows):
+    """What the unit column says: the kernel's unit, read as what it is under -icount."""
+    names = {unit for _, _, unit, _ in rows}
+    return {u: ("instructions" if u == "cycles" else u) for u in names}
+
+
+def text_table(step_name, rows):
+    unit_of = units(rows)
+    head = ("figure", "value", "unit", "what")
+    body = [(k, f"{v:,}", unit_of[u], w) for k, v, u, w in rows]
+    widths = [max(len(r[i]) for r in [head] + body) for i in range(3)]
+    out = [f"{step_name}: `bench` under QEMU -icount shift=0,sleep=off "
+           f"(the PMU cycle counter counts instructions)", ""]
+    for k, v, u, w in [head] + body:
+        out.append(f"  {k:<{widths[0]}}  {v:>{widths[1]}}  {u:<{widths[2]}}  {w}")
+    return "\n".join(out)
+
+
+def markdown_table(rows):
+    unit_of = units(rows)
+    out = ["| figure | what | value |", "|---|---|--:|"]
+    for k, v, u, w in rows:
+        out.append(f"| `{k}` | {w} | {v:,} {unit_of[u]} |")
+    return "\n".join(out) + "\n"
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__,
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("step", help="step directory name, e.g. 05-interrupts")
+    ap.add_argument("--markdown", metavar="OUT.md", help="also write the table as Markdown")
+    ap.add_argument("--runs", type=int, default=1, help="boots; all must give the same figures")
+    args = ap.parse_args()
+    try:
+        runs = [measure(args.step) for _ in range(max(1, args.runs))]
+    except NoBench as e:
+        sys.exit(f"bench: {e}")
+    for i, other in enumerate(runs[1:], 2):
+        if other != runs[0]:
+            sys.exit(f"bench: run {i} differs from run 1:\n  {other}\n  {runs[0]}")
+    print(text_table(args.step, runs[0]))
+    if args.markdown:
+        os.makedirs(os.path.dirname(os.path.abspath(args.markdown)), exist_ok=True)
+        with open(args.markdown, "w") as f:
+            f.write(markdown_table(runs[0]))
+
+
+if __name__ == "__main__":
+    main()
