@@ -553,8 +553,8 @@ def figures(_):
             "chapters/figures/zz-probe-graph.dot": 'digraph g { a -> b; }\n',
             "chapters/figures/zz-probe.mk":
                 "BOOK_FIGURES += $(BOOK_FIG)/zz-probe-screen.png\n"
-                f"$(BOOK_FIG)/zz-probe-screen.png: build/{first}/kernel8.img book/screenshot.py\n"
-                "\t@python3 book/screenshot.py $< $@ --settle 0 >/dev/null\n",
+                f"$(BOOK_FIG)/zz-probe-screen.png: build/{first}/kernel8.img common/test/screenshot.py\n"
+                "\t@python3 common/test/screenshot.py $< $@ --now >/dev/null\n",
         })
         with open(os.path.join(tree, "chapters", numbered[0] + ".md"), "a") as f:
             f.write("\n\n![A graph](figures/zz-probe-graph.svg)\n\n![The screen](figures/zz-probe-screen.png)\n")

@@ -357,7 +357,7 @@ class Qmp:
         self._read()  # greeting
         self.command("qmp_capabilities")
 
-    def _read(self, timeout=20):
+    def _read(self, timeout=60):
         end = time.monotonic() + timeout
         while b"\n" not in self.buf:
             left = end - time.monotonic()
