@@ -14,11 +14,11 @@ import sys
 import tempfile
 import threading
 import time
-import zlib
 from html.parser import HTMLParser
 from urllib.parse import unquote, urlsplit
 
 from harness import TOP, CheckFailed, check, expect_eq, expect_true
+import png  # common/test/png.py, beside harness
 
 import tools  # book/tools.py: run.py puts book/ on the path while it loads this file
 
@@ -566,59 +566,12 @@ def figures(_):
         for name in ("zz-probe-graph.svg", "zz-probe-screen.png"):
             expect_true(os.path.isfile(os.path.join(out, "figures", name)), f"the build made no figures/{name}")
             expect_true(f'src="figures/{name}"' in page, f"{numbered[0]}.html does not show figures/{name}")
-        w, h, _, _ = read_png(os.path.join(out, "figures", "zz-probe-screen.png"))
+        w, h, _ = png.read_png(os.path.join(out, "figures", "zz-probe-screen.png"))
         expect_true(w >= 320 and h >= 200, f"the QEMU screenshot is {w}x{h}")
 
 
 # ------------------------------------------------------------------------------------------
 # The HTML in a browser
-
-
-def read_png(path):
-    """(width, height, channels, rows of bytes) of an 8-bit non-interlaced PNG."""
-    with open(path, "rb") as f:
-        data = f.read()
-    if data[:8] != b"\x89PNG\r\n\x1a\n":
-        raise CheckFailed(f"{path} is not a PNG")
-    pos, idat, ihdr = 8, b"", None
-    while pos < len(data):
-        n = int.from_bytes(data[pos:pos + 4], "big")
-        kind = data[pos + 4:pos + 8]
-        body = data[pos + 8:pos + 8 + n]
-        if kind == b"IHDR":
-            ihdr = body
-        elif kind == b"IDAT":
-            idat += body
-        elif kind == b"IEND":
-            break
-        pos += 12 + n
-    w, h = int.from_bytes(ihdr[0:4], "big"), int.from_bytes(ihdr[4:8], "big")
-    depth, ctype, interlace = ihdr[8], ihdr[9], ihdr[12]
-    channels = {0: 1, 2: 3, 4: 2, 6: 4}.get(ctype)
-    if depth != 8 or channels is None or interlace:
-        raise CheckFailed(f"{path}: PNG of depth {depth}, colour type {ctype}: not handled")
-    raw = zlib.decompress(idat)
-    stride = w * channels
-    rows, prev = [], bytearray(stride)
-    for y in range(h):
-        f = raw[y * (stride + 1)]
-        line = bytearray(raw[y * (stride + 1) + 1:(y + 1) * (stride + 1)])
-        for x in range(stride):
-            a = line[x - channels] if x >= channels else 0
-            b = prev[x]
-            c = prev[x - channels] if x >= channels else 0
-            if f == 1:
-                line[x] = (line[x] + a) & 255
-            elif f == 2:
-                line[x] = (line[x] + b) & 255
-            elif f == 3:
-                line[x] = (line[x] + (a + b) // 2) & 255
-            elif f == 4:
-                pa, pb, pc = abs(b - c), abs(a - c), abs(a + b - 2 * c)
-                line[x] = (line[x] + (a if pa <= pb and pa <= pc else b if pb <= pc else c)) & 255
-        rows.append(bytes(line))
-        prev = line
-    return w, h, channels, rows
 
 
 @check("a chapter renders in Chromium")
@@ -632,18 +585,19 @@ def screenshot(_):
     browser = shutil.which("chromium") or shutil.which("chromium-browser")
     expect_true(browser, "chromium not found (Debian package chromium; make setup)")
     with tempfile.TemporaryDirectory(prefix="book-chromium-") as tmp:
-        png = os.path.join(tmp, "shot.png")
+        shot = os.path.join(tmp, "shot.png")
         r = run([browser, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
                  "--no-first-run", "--disable-background-networking", "--disable-component-update",
                  "--disable-sync", "--hide-scrollbars", f"--user-data-dir={tmp}/profile",
-                 "--window-size=412,1000", f"--screenshot={png}", "file://" + page],
+                 "--window-size=412,1000", f"--screenshot={shot}", "file://" + page],
                 cwd=tmp, timeout=90)
-        expect_true(os.path.exists(png), f"chromium wrote no screenshot (status {r.returncode}): "
+        expect_true(os.path.exists(shot), f"chromium wrote no screenshot (status {r.returncode}): "
                     f"{r.stderr[-400:]}")
-        w, h, ch, rows = read_png(png)
+        w, h, rgb = png.read_png(shot)
     counts = {}
-    for row in rows[::2]:
-        for x in range(0, w * ch, ch * 2):
+    for y in range(0, h, 2):
+        row = rgb[y * w * 3:(y + 1) * w * 3]
+        for x in range(0, w * 3, 6):
             px = row[x:x + 3]
             counts[px] = counts.get(px, 0) + 1
     total = sum(counts.values())

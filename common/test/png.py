@@ -38,7 +38,8 @@ def _paeth(a, b, c):
 
 
 def read_png(path):
-    """Decode an 8-bit RGB, non-interlaced PNG into (width, height, rgb bytes)."""
+    """Decode an 8-bit non-interlaced PNG (grey, RGB, with or without alpha) into
+    (width, height, rgb bytes): grey is widened to RGB, alpha dropped."""
     with open(path, "rb") as f:
         data = f.read()
     if data[:8] != b"\x89PNG\r\n\x1a\n":
@@ -53,9 +54,10 @@ def read_png(path):
         elif kind == b"IDAT":
             idat += body
     width, height, depth, ctype, _, _, interlace = hdr
-    if depth != 8 or ctype != 2 or interlace:
-        raise ValueError(f"{path}: only 8-bit RGB non-interlaced PNGs are supported")
-    raw, stride, bpp = zlib.decompress(idat), width * 3, 3
+    bpp = {0: 1, 2: 3, 4: 2, 6: 4}.get(ctype)
+    if depth != 8 or bpp is None or interlace:
+        raise ValueError(f"{path}: only 8-bit non-interlaced grey/RGB(A) PNGs are supported")
+    raw, stride = zlib.decompress(idat), width * bpp
     out, prev = bytearray(), bytearray(stride)
     for y in range(height):
         ftype, line = raw[y * (stride + 1)], bytearray(raw[y * (stride + 1) + 1:(y + 1) * (stride + 1)])
@@ -63,6 +65,17 @@ def read_png(path):
             a = line[i - bpp] if i >= bpp else 0
             b, c = prev[i], prev[i - bpp] if i >= bpp else 0
             line[i] = (line[i] + (0, a, b, (a + b) // 2, _paeth(a, b, c))[ftype]) & 0xFF
-        out += line
         prev = line
+        if bpp == 3:
+            out += line
+        elif bpp == 4:
+            rgba = bytes(line)
+            rgb = bytearray(width * 3)
+            rgb[0::3], rgb[1::3], rgb[2::3] = rgba[0::4], rgba[1::4], rgba[2::4]
+            out += rgb
+        else:
+            grey = bytes(line[0::bpp])
+            rgb = bytearray(width * 3)
+            rgb[0::3] = rgb[1::3] = rgb[2::3] = grey
+            out += rgb
     return width, height, bytes(out)
