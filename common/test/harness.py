@@ -181,6 +181,16 @@ class Machine:
             self.qmp = Qmp(self._connect(qmp_path))
             if gdb or paused:
                 self.gdb = GdbClient(self._connect(gdb_path))
+        except OSError as e:
+            # Say what QEMU said: a socket error while starting usually means QEMU died.
+            time.sleep(0.2)
+            status = self.proc.poll()
+            output = self.qemu_output()[-800:]
+            self.close()
+            raise CheckFailed(f"starting QEMU: {type(e).__name__}: {e}; QEMU "
+                              + (f"exited with status {status}" if status is not None
+                                 else "still running")
+                              + (f", its output: {output!r}" if output else ", no output"))
         except Exception:
             self.close()
             raise
