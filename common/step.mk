@@ -88,6 +88,7 @@ run: all check-qemu
 # (common/test/screenshot.py; SCREENSHOT_ARGS may add e.g. --type fb to type commands first).
 screenshot: all check-qemu
 	@python3 $(TOP)/common/test/screenshot.py $(B)/kernel8.img $(B)/screen.png $(SCREENSHOT_ARGS)
+	@echo "screenshot: $(B)/screen.png"
 
 # QEMU stopped before the first instruction with its gdbstub on a private unix socket (no port
 # clashes), and gdb attached with this step's symbols, stopped at the C entry point.

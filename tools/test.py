@@ -207,6 +207,12 @@ class MachineLine:
         return data
 
 
+# How long a chainloader check waits for one answer. Without icount the loader runs at the speed
+# the host gives it, and under `make test` every core is busy with other checks: a 2 s exchange
+# alone can take over 20 s then. The bound only limits how long a real failure takes to show.
+WAIT = 60
+
+
 def loader_machine(**kw):
     """QEMU running the chainloader, its mini UART on the harness's socket.
 
@@ -214,7 +220,7 @@ def loader_machine(**kw):
     second of silence, a frame given up after two) are wall-clock time by nature, and under
     icount a loop that polls a device register advances guest time some thirty times slower
     than the clock on the wall, so a two-second time-out would take a minute."""
-    return Machine(LOADER, serial=True, timeout=60, icount=False, **kw)
+    return Machine(LOADER, serial=True, timeout=4 * WAIT, icount=False, **kw)
 
 
 @check("chainboot-loads-16k-intact")
@@ -222,8 +228,8 @@ def chainboot_loads(_):
     image = built()
     with loader_machine() as m:
         loader = send.Loader(MachineLine(m))
-        loader.upload(image, ready_timeout=20, answer_timeout=20)
-        m.expect(PAYLOAD_BANNER, timeout=20)
+        loader.upload(image, ready_timeout=WAIT, answer_timeout=WAIT)
+        m.expect(PAYLOAD_BANNER, timeout=WAIT)
         got = m.read_phys(0x80000, len(image))
         if got != image:
             first = next(i for i in range(len(image)) if got[i:i + 1] != image[i:i + 1])
@@ -240,8 +246,8 @@ def chainboot_step02(_):
         raise CheckFailed("steps/02-uart does not exist yet: nothing to chainload")
     image, banner = s
     with loader_machine() as m:
-        send.Loader(MachineLine(m)).upload(image, ready_timeout=20, answer_timeout=20)
-        m.expect(banner, timeout=20)
+        send.Loader(MachineLine(m)).upload(image, ready_timeout=WAIT, answer_timeout=WAIT)
+        m.expect(banner, timeout=WAIT)
 
 
 @check("chainboot-refuses-bad-checksum-then-retry")
@@ -249,19 +255,19 @@ def chainboot_bad_checksum(_):
     image = built()
     with loader_machine() as m:
         loader = send.Loader(MachineLine(m))
-        loader.wait_for([send.READY], 20)
+        loader.wait_for([send.READY], WAIT)
         m.send(send.frame_header(len(image)))
-        expect_true(loader.wait_for([send.SIZE_OK, send.ERROR], 20).startswith(send.SIZE_OK),
+        expect_true(loader.wait_for([send.SIZE_OK, send.ERROR], WAIT).startswith(send.SIZE_OK),
                     "the loader accepts the header")
         body = bytearray(send.frame_body(image))
         body[5000] ^= 0x40                         # one bit flipped on the way
         m.send(bytes(body))
-        answer = loader.wait_for([send.STARTING, send.ERROR], 20)
+        answer = loader.wait_for([send.STARTING, send.ERROR], WAIT)
         expect_true(answer.startswith(b"chainboot: error: checksum"),
                     f"a corrupted transfer is refused, got {answer!r}")
         expect_true(PAYLOAD_BANNER.encode() not in m.transcript, "the corrupted kernel ran")
-        loader.upload(image, ready_timeout=20, answer_timeout=20)   # the retry
-        m.expect(PAYLOAD_BANNER, timeout=20)
+        loader.upload(image, ready_timeout=WAIT, answer_timeout=WAIT)   # the retry
+        m.expect(PAYLOAD_BANNER, timeout=WAIT)
 
 
 @check("chainboot-refuses-bad-size-then-retry")
@@ -269,17 +275,17 @@ def chainboot_bad_size(_):
     image = built()
     with loader_machine() as m:
         loader = send.Loader(MachineLine(m))
-        ready = loader.wait_for([send.READY], 20)
+        ready = loader.wait_for([send.READY], WAIT)
         limit = int(re.search(rb"at most (\d+) bytes", ready).group(1))
         expect_eq(limit, 0x2000000 - 0x80000, "the largest kernel (0x80000 up to the loader)")
         for size in (limit + 1, 0xFFFFFFFF, 0):
-            loader.wait_for([send.READY], 20)
+            loader.wait_for([send.READY], WAIT)
             m.send(b"noise" + send.frame_header(size))   # garbage before the magic is skipped
-            answer = loader.wait_for([send.SIZE_OK, send.ERROR], 20)
+            answer = loader.wait_for([send.SIZE_OK, send.ERROR], WAIT)
             expect_true(answer.startswith(b"chainboot: error:") and b"does not fit" in answer,
                         f"size {size} is refused, got {answer!r}")
-        loader.upload(image, ready_timeout=20, answer_timeout=20)
-        m.expect(PAYLOAD_BANNER, timeout=20)
+        loader.upload(image, ready_timeout=WAIT, answer_timeout=WAIT)
+        m.expect(PAYLOAD_BANNER, timeout=WAIT)
 
 
 @check("chainboot-gives-up-a-stalled-frame")
@@ -287,15 +293,15 @@ def chainboot_stalled(_):
     image = built()
     with loader_machine() as m:
         loader = send.Loader(MachineLine(m))
-        loader.wait_for([send.READY], 20)
+        loader.wait_for([send.READY], WAIT)
         m.send(send.frame_header(len(image)))
-        loader.wait_for([send.SIZE_OK], 20)
+        loader.wait_for([send.SIZE_OK], WAIT)
         m.send(image[:1000])                       # then the sender "dies"
         answer = loader.wait_for([send.STARTING, send.ERROR], 30)
         expect_true(answer.startswith(b"chainboot: error: timed out after 1000 of"),
                     f"a stalled transfer is given up, got {answer!r}")
-        loader.upload(image, ready_timeout=20, answer_timeout=20)
-        m.expect(PAYLOAD_BANNER, timeout=20)
+        loader.upload(image, ready_timeout=WAIT, answer_timeout=WAIT)
+        m.expect(PAYLOAD_BANNER, timeout=WAIT)
 
 
 @check("chainboot-hands-over-x0-x3-core0-el2")
@@ -316,7 +322,7 @@ def chainboot_handover(_):
             regs[8 * reg:8 * reg + 8] = v.to_bytes(8, "little")
         g.ok("G" + regs.hex())                     # (QEMU answers 'P' only to a gdb with XML)
         g.resume()
-        send.Loader(MachineLine(m)).upload(image, ready_timeout=20, answer_timeout=20)
+        send.Loader(MachineLine(m)).upload(image, ready_timeout=WAIT, answer_timeout=WAIT)
         thread = g._record_stop(g._recv_packet(20))
         expect_eq(thread, 1, "thread (core + 1) that entered the loaded kernel")
         expect_eq(g.reg(1, g.PC), 0x80000, "PC of the loaded kernel's first instruction")
@@ -341,7 +347,7 @@ def jtagboot_in_qemu(_):
     sock = os.path.join(tmp, "gdb.sock")
     try:
         with loader_machine(extra=["-gdb", f"unix:{sock},server=on,wait=off"]) as m:
-            m.expect(send.READY, timeout=20)
+            m.expect(send.READY, timeout=WAIT)
             out = run(["make", "-s", "jtagboot", "STEP=02", f"JTAG_GDB={sock}",
                        "JTAG_HALT=monitor info status",
                        "GDB_ARGS=-batch -ex 'info registers pc x0 cpsr'"], timeout=60)
@@ -350,7 +356,7 @@ def jtagboot_in_qemu(_):
             expect_true(re.search(r"^x0\s+0x0\s", out, re.M), f"x0 cleared: {out[-300:]!r}")
             cpsr = int(re.search(r"^cpsr\s+(0x[0-9a-f]+)", out, re.M).group(1), 16)
             expect_eq((cpsr >> 2) & 3, 2, "exception level at kernel_main")
-            m.expect(banner, timeout=20)
+            m.expect(banner, timeout=WAIT)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 
