@@ -72,7 +72,7 @@ diff: need-step
 test: check-setup
 	@python3 common/test/run.py $(if $(STEP),$(STEP_DIR))
 
-## bench STEP=NN: boot the step under -icount, print the table of what its `bench` measures
+## bench STEP=NN: boot the step under -icount, print its `bench` figures as a table
 bench: need-step check-setup
 	@$(MAKE) -s -C steps/$(STEP_DIR) all
 	@python3 common/bench.py $(STEP_DIR)
