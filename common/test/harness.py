@@ -39,6 +39,10 @@ class CheckFailed(Exception):
     """A check's expectation was not met. The message says what was expected and what came."""
 
 
+class StartFailed(CheckFailed):
+    """QEMU could not be started or connected to (before the guest ran anything of ours)."""
+
+
 _registry = []  # (group, name, function)
 
 
@@ -115,8 +119,15 @@ class Step:
             raise CheckFailed(f"symbol {name} not found in {self.elf}")
 
     def boot(self, **kw):
-        """Start QEMU with this step's kernel8.img; use as a context manager."""
-        return Machine(self.img, **kw)
+        """Start QEMU with this step's kernel8.img; use as a context manager. A start that fails
+        on a socket error is tried once more. That hides no kernel behaviour: with the serial line
+        QEMU waits for our connection before the cores start, and without it the run is
+        deterministic under -icount, so a failure the guest causes comes back. A second failure
+        is reported with QEMU's own output."""
+        try:
+            return Machine(self.img, **kw)
+        except StartFailed:
+            return Machine(self.img, **kw)
 
 
 # --------------------------------------------------------------------------------------------
@@ -187,7 +198,7 @@ class Machine:
             status = self.proc.poll()
             output = self.qemu_output()[-800:]
             self.close()
-            raise CheckFailed(f"starting QEMU: {type(e).__name__}: {e}; QEMU "
+            raise StartFailed(f"starting QEMU: {type(e).__name__}: {e}; QEMU "
                               + (f"exited with status {status}" if status is not None
                                  else "still running")
                               + (f", its output: {output!r}" if output else ", no output"))
