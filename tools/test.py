@@ -201,7 +201,7 @@ class MachineLine:
         self.m.send(data)
 
     def read(self, timeout):
-        self.m._pump(timeout)
+        self.m.poll(timeout)
         data = bytes(self.m.transcript[self.pos:])
         self.pos += len(data)
         return data
@@ -323,7 +323,7 @@ def chainboot_handover(_):
         g.ok("G" + regs.hex())                     # (QEMU answers 'P' only to a gdb with XML)
         g.resume()
         send.Loader(MachineLine(m)).upload(image, ready_timeout=WAIT, answer_timeout=WAIT)
-        thread = g._record_stop(g._recv_packet(20))
+        thread = g.wait_stop(20)
         expect_eq(thread, 1, "thread (core + 1) that entered the loaded kernel")
         expect_eq(g.reg(1, g.PC), 0x80000, "PC of the loaded kernel's first instruction")
         expect_eq([g.reg(1, r) for r in range(4)], values, "x0-x3 at the kernel's entry")

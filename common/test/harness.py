@@ -256,6 +256,11 @@ class Machine:
     def _left(self, timeout):
         return min(timeout, self._deadline - time.monotonic())
 
+    def poll(self, wait=0):
+        """Add to the transcript what the UART sends within `wait` seconds (none: what has
+        already arrived); False once QEMU has gone."""
+        return self._pump(wait)
+
     def _pump(self, wait):
         """Read what the UART has sent within `wait` seconds; False once QEMU has gone."""
         r, _, _ = select.select([self.serial], [], [], max(wait, 0))
@@ -488,7 +493,20 @@ class GdbClient:
         If the last stop was at one of our breakpoints, that thread first steps over it
         (QEMU would otherwise stop again at once on the same instruction)."""
         self.resume()
+        return self.wait_stop(timeout)
+
+    def stop_reply(self, timeout=30):
+        """After resume(): the next stop reply as gdb sends it, e.g. 'T05watch:…;thread:01;'
+        (to say why a machine stopped answering)."""
+        return self._recv_packet(timeout)
+
+    def wait_stop(self, timeout=30):
+        """After resume(): wait for the next stop; returns the thread that stopped."""
         return self._record_stop(self._recv_packet(timeout))
+
+    def step(self, thread):
+        """Execute one instruction on `thread` (the other cores stay where they are)."""
+        return self._stopped_thread(self.request(f"vCont;s:{thread:x}"))
 
     def _record_stop(self, reply):
         thread = self._stopped_thread(reply)
@@ -502,7 +520,7 @@ class GdbClient:
             thread, pc = last
             if pc in self.breakpoints:
                 self.unbreak(pc)
-                self._stopped_thread(self.request(f"vCont;s:{thread:x}"))
+                self.step(thread)
                 self.break_at(pc)
         self._last_stop = None
         self._send("c")

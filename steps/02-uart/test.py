@@ -325,7 +325,7 @@ def mem_refuses(step):
             try:
                 out = output_of(m, cmd, timeout=5)
             except CheckFailed:
-                stop = m.gdb._recv_packet(timeout=5)  # why the machine stopped answering
+                stop = m.gdb.stop_reply(timeout=5)  # why the machine stopped answering
                 raise CheckFailed(f"'{cmd}' got no answer; gdb says {stop!r}"
                                   + (": the kernel READ the PM block" if "watch" in stop else ""))
             expect_true(refused.match(out), f"'{cmd}': expected the refusal, got {out!r}")
@@ -464,9 +464,9 @@ def first_byte(step, profile=False, limit=200_000):
                 name = "firmware stub" if pc < 0x80000 else next(
                     (nm for a, nm in reversed(syms) if a <= pc), "?")
                 counts[name] = counts.get(name, 0) + 1
-            m.gdb._stopped_thread(m.gdb.request("vCont;s:1"))
+            m.gdb.step(1)
             n += 1
-            m._pump(0)
+            m.poll()
         return n, m.transcript[:1], counts
 
 

@@ -334,7 +334,7 @@ def mem_refuses(step):
             try:
                 out = output_of(m, cmd, timeout=5)
             except CheckFailed:
-                stop = m.gdb._recv_packet(timeout=5)  # why the machine stopped answering
+                stop = m.gdb.stop_reply(timeout=5)  # why the machine stopped answering
                 raise CheckFailed(f"'{cmd}' got no answer; gdb says {stop!r}"
                                   + (": the kernel READ the PM block" if "watch" in stop else ""))
             expect_true(refused.match(out), f"'{cmd}': expected the refusal, got {out!r}")

@@ -356,7 +356,7 @@ def mem_refuses(step):
             try:
                 out = output_of(m, cmd, timeout=5)
             except CheckFailed:
-                stop = m.gdb._recv_packet(timeout=5)  # why the machine stopped answering
+                stop = m.gdb.stop_reply(timeout=5)  # why the machine stopped answering
                 raise CheckFailed(f"'{cmd}' got no answer; gdb says {stop!r}"
                                   + (": the kernel READ the PM block" if "watch" in stop else ""))
             expect_true(refused.match(out), f"'{cmd}': expected the refusal, got {out!r}")
@@ -1092,7 +1092,7 @@ def to_kernel_main(step):
             name = "firmware stub" if va < KBASE else next(
                 (nm for a, nm in reversed(syms) if a <= va), "?")
             counts[name] = counts.get(name, 0) + 1
-            m.gdb._stopped_thread(m.gdb.request("vCont;s:1"))
+            m.gdb.step(1)
             n += 1
 
 

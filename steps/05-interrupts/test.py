@@ -373,7 +373,7 @@ def mem_refuses(step):
             try:
                 out = output_of(m, cmd, timeout=5)
             except CheckFailed:
-                stop = m.gdb._recv_packet(timeout=5)  # why the machine stopped answering
+                stop = m.gdb.stop_reply(timeout=5)  # why the machine stopped answering
                 raise CheckFailed(f"'{cmd}' got no answer; gdb says {stop!r}"
                                   + (": the kernel READ the PM block" if "watch" in stop else ""))
             expect_true(refused.match(out), f"'{cmd}': expected the refusal, got {out!r}")
@@ -1239,8 +1239,8 @@ def typing_during_ticks(step):
         start = len(m.transcript)
         m.send(data)
         last = f"echo {lines[-1]}\r\n{lines[-1]}\r\n> ".encode()
-        m.expect(last, timeout=120)
-        got = bytes(m.transcript[start:m._mark])
+        end = m.expect(last, timeout=120).end()
+        got = bytes(m.transcript[start:end])
         t2, _, _ = uptime(m)
         received, dropped, overruns = rx_counts(m)
     want = b"".join(f"echo {x}\r\n{x}\r\n> ".encode() for x in lines)
