@@ -25,7 +25,7 @@ import sys
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "test"))
 import harness  # noqa: E402
 
-PROMPT = re.compile(rb"\r\n(?:\x1b\[[0-9;]*[A-Za-z])*> ")
+PROMPT = harness.PROMPT
 ROW = re.compile(r"^bench: (\S+) (\d+) (\S+) (.+)$")
 END = "bench: end"
 FIRST_STEP = "05-interrupts"          # the first step whose kernel speaks this protocol

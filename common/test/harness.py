@@ -31,6 +31,10 @@ TOP = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 QEMU = os.environ.get("QEMU", "qemu-system-aarch64")
 NM = os.environ.get("CROSS", "aarch64-linux-gnu-") + "nm"
 
+# The console's prompt from step 02 on: "> " at the start of a line, perhaps after colour
+# escapes (step 03's terminal resets its colours before it).
+PROMPT = re.compile(rb"\r\n(?:\x1b\[[0-9;]*[A-Za-z])*> ")
+
 # --------------------------------------------------------------------------------------------
 # Registry of checks
 

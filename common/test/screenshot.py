@@ -19,7 +19,6 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import harness  # noqa: E402
 from png import write_png  # noqa: E402
 
-PROMPT = rb"\r\n(?:\x1b\[[0-9;]*[A-Za-z])*> "
 
 
 def main():
@@ -33,7 +32,7 @@ def main():
     ap.add_argument("--type", action="append", default=[], metavar="COMMAND",
                     help="a console command to type first (repeatable)")
     args = ap.parse_args()
-    wait = re.compile(re.escape(args.wait.encode()) if args.wait else PROMPT)
+    wait = re.compile(re.escape(args.wait.encode())) if args.wait else harness.PROMPT
     try:
         with harness.Machine(args.img, timeout=60) as m:
             if not args.now:
@@ -41,7 +40,7 @@ def main():
             for i, command in enumerate(args.type):
                 m.send(command + "\r")
                 last = i == len(args.type) - 1
-                m.expect(args.until if last and args.until else re.compile(PROMPT), timeout=30)
+                m.expect(args.until if last and args.until else harness.PROMPT, timeout=30)
             w, h, rgb = m.screendump()
     except harness.CheckFailed as e:
         sys.exit(f"screenshot: {e}")
