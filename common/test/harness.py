@@ -1,8 +1,10 @@
 """The QEMU test harness (python3 standard library only).
 
 A step's test.py registers checks with @check("name"). A check is a function that takes a
-`Step` (paths and symbols of the step's build) and either returns (PASS) or raises (FAIL); the
-message of the exception is the FAIL line, so say what was expected and what came.
+`Step` (paths, symbols and declared facts of the step's build) and either returns (PASS) or
+raises (FAIL); the message of the exception is the FAIL line, so say what was expected and
+what came. A step inherits the checks of the step it extends (see "Checks, groups and
+inheritance" below, and common/test/README.md).
 
     from harness import check, expect_eq
 
@@ -29,6 +31,8 @@ import json
 
 TOP = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 QEMU = os.environ.get("QEMU", "qemu-system-aarch64")
+# `make test-long` (BOOTBOOK_LONG=1): checks that have a long form (the random floods) use it.
+LONG = os.environ.get("BOOTBOOK_LONG", "") not in ("", "0")
 NM = os.environ.get("CROSS", "aarch64-linux-gnu-") + "nm"
 
 # The console's prompt from step 02 on: "> " at the start of a line, perhaps after colour
@@ -36,7 +40,21 @@ NM = os.environ.get("CROSS", "aarch64-linux-gnu-") + "nm"
 PROMPT = re.compile(rb"\r\n(?:\x1b\[[0-9;]*[A-Za-z])*> ")
 
 # --------------------------------------------------------------------------------------------
-# Registry of checks
+# Checks, groups and inheritance
+#
+# A check is written once, in the step that introduces what it checks; every later step
+# inherits it. A step's test.py says which step it extends, states the facts its inherited
+# checks are parametrised by, and may override or retire an inherited check, each with a
+# one-line reason:
+#
+#     parent = extends("04-mmu")                      # all of 04's checks, transitively
+#     facts(title="...", commands=parent.commands + ("uptime",))
+#     retire("first-byte-within-budget", "why this step no longer holds it")
+#
+#     @check("banner", override="what this step changed")
+#     def banner(step): ...
+#
+# Groups that are not steps (harness, book, tools) only use @check.
 
 
 class CheckFailed(Exception):
@@ -47,7 +65,63 @@ class StartFailed(CheckFailed):
     """QEMU could not be started or connected to (before the guest ran anything of ours)."""
 
 
-_registry = []  # (group, name, function)
+class CheckError(Exception):
+    """A test file is wrong (an override of nothing, a missing parent): reported, never run."""
+
+
+class Facts:
+    """What a step declares about itself for the checks it inherits (step.facts.title, ...).
+    A step starts with a copy of its parent's facts and replaces or adds its own."""
+
+    def __init__(self, owner, values=None):
+        self._owner = owner
+        self._values = dict(values or {})
+
+    def __getattr__(self, name):
+        if name.startswith("_"):
+            raise AttributeError(name)
+        try:
+            return self._values[name]
+        except KeyError:
+            raise CheckError(f"steps/{self._owner}/test.py (or a step it extends) does not "
+                             f"declare the fact {name!r}") from None
+
+    def get(self, name, default=None):
+        return self._values.get(name, default)
+
+    def as_dict(self):
+        return dict(self._values)
+
+
+class Check:
+    """One registered check: `name` may hold {fact} fields, filled from the step's facts."""
+
+    def __init__(self, name, fn, group, override=None, alone=False, each=False):
+        self.name, self.fn, self.group = name, fn, group
+        self.override = override      # the reason, when this check replaces an inherited one
+        self.alone = alone            # runs after the pool drains, one at a time (no -icount)
+        self.each = each              # fn(step) -> [(name, fn)]: a family of checks
+
+
+class Group:
+    """The checks of one test file: a step's (which may extend another step's) or another
+    group's (harness, book, tools)."""
+
+    def __init__(self, name, path, is_step):
+        self.name, self.path, self.is_step = name, path, is_step
+        self.parent = None
+        self.facts = Facts(name)
+        self.checks = []              # Check, in the order of the file
+        self.retired = {}             # name -> reason
+
+
+class Resolved:
+    """A check as it runs against one step: label `name`, where it was written (`origin`),
+    and how it came to this step: 'own', 'inherited' or 'overridden' (with the reason)."""
+
+    def __init__(self, name, fn, origin, kind, reason=None, alone=False):
+        self.name, self.fn, self.origin, self.kind = name, fn, origin, kind
+        self.reason, self.alone = reason, alone
 
 
 class _Started(threading.local):
@@ -58,25 +132,138 @@ class _Started(threading.local):
 
 
 started = _Started()
-_current_group = [None]
+_groups = {}                          # name -> Group
+_loading = []                         # the Group whose file is being executed
 
 
-def set_group(group):
-    _current_group[0] = group
+def _step_file(name):
+    return os.path.join(TOP, "steps", name, "test.py")
 
 
-def check(name):
-    """Decorator: register `fn` as check `name` of the group being loaded."""
+def load_group(name, path=None, is_step=True):
+    """Execute a test file once (a step's, by default steps/<name>/test.py) and return its
+    Group. A step it extends is loaded first, from inside extends()."""
+    if name in _groups:
+        return _groups[name]
+    path = path or _step_file(name)
+    if not os.path.exists(path):
+        raise CheckError(f"{os.path.relpath(path, TOP)} does not exist")
+    import importlib.util
+    import sys
+    group = Group(name, path, is_step)
+    _groups[name] = group
+    spec = importlib.util.spec_from_file_location("checks_" + re.sub(r"\W", "_", name), path)
+    mod = importlib.util.module_from_spec(spec)
+    sys.path.insert(0, os.path.dirname(path))
+    _loading.append(group)
+    try:
+        spec.loader.exec_module(mod)
+    except BaseException:
+        del _groups[name]
+        raise
+    finally:
+        _loading.pop()
+        sys.path.remove(os.path.dirname(path))
+    group.module = mod
+    return group
+
+
+def _current(what):
+    if not _loading:
+        raise CheckError(f"{what} is only allowed in a test file that run.py loads")
+    return _loading[-1]
+
+
+def extends(parent):
+    """Inherit every check of step `parent` (and of the steps it extends); returns its facts,
+    so that a step can build on them (commands=parent.commands + (...))."""
+    group = _current("extends()")
+    if group.parent is not None or group.checks or group.retired:
+        raise CheckError(f"{os.path.relpath(group.path, TOP)}: extends() comes first, once")
+    group.parent = load_group(parent)
+    group.facts = Facts(group.name, group.parent.facts.as_dict())
+    return group.parent.facts
+
+
+def facts(**values):
+    """Declare facts of this step (they replace the parent's of the same name)."""
+    group = _current("facts()")
+    group.facts._values.update(values)
+
+
+def check(name, override=None, alone=False):
+    """Decorator: register `fn` as check `name` of the file being loaded. `override` (a
+    one-line reason) replaces the inherited check of that name; `alone` runs the check after
+    every other one has finished, one at a time (for checks that run QEMU without -icount,
+    which slow each other down)."""
 
     def register(fn):
-        _registry.append((_current_group[0], name, fn))
+        _current("@check").checks.append(Check(name, fn, _loading[-1].name, override, alone))
         return fn
 
     return register
 
 
-def registered():
-    return list(_registry)
+def check_each(fn):
+    """Register a family of checks: fn(step) returns [(name, check function)], worked out for
+    each step that runs it (for example one check per host unit test the step has)."""
+    _current("@check_each").checks.append(Check(fn.__name__, fn, _loading[-1].name, each=True))
+    return fn
+
+
+def retire(name, reason):
+    """Stop running the inherited check `name` from this step on, for `reason` (one line,
+    printed at the end of every `make test`)."""
+    group = _current("retire()")
+    if not reason or "\n" in reason:
+        raise CheckError(f"{os.path.relpath(group.path, TOP)}: retire({name!r}) needs a "
+                         f"one-line reason")
+    group.retired[name] = reason
+
+
+def resolve(group, step=None):
+    """The checks that run against `step` (a Step of `group`), in order: inherited ones first,
+    where they were written, then this file's own; retired ones stay in the list, with
+    kind 'retired', so that they can be reported. Raises CheckError for an override or a
+    retirement of a name that is not inherited."""
+    step = step or Step(group.name)
+    step.facts = group.facts
+    return _resolve(group, step)
+
+
+def _resolve(group, step):
+    out = []
+    if group.parent is not None:
+        for r in _resolve(group.parent, step):
+            r.kind = "inherited" if r.kind != "retired" else r.kind
+            out.append(r)
+    names = {r.name: i for i, r in enumerate(out) if r.kind != "retired"}
+    where = os.path.relpath(group.path, TOP)
+    for name, reason in group.retired.items():
+        if name not in names:
+            raise CheckError(f"{where}: retires {name!r}, which it does not inherit")
+        r = out[names.pop(name)]
+        r.kind, r.reason, r.retired_by = "retired", reason, group.name
+    own = []
+    for c in group.checks:
+        expanded = c.fn(step) if c.each else [(c.name, c.fn)]
+        for raw, fn in expanded:
+            name = raw.format(**step.facts.as_dict()) if group.is_step else raw
+            if c.override is not None:
+                if name not in names:
+                    raise CheckError(f"{where}: overrides {name!r}, which it does not inherit")
+                if not c.override or "\n" in c.override:
+                    raise CheckError(f"{where}: the override of {name!r} needs a one-line reason")
+                i = names[name]
+                replaced = out[i]
+                out[i] = Resolved(name, fn, group.name, "overridden", c.override, c.alone)
+                out[i].overrides = replaced.origin
+            else:
+                if name in names:
+                    raise CheckError(f"{where}: {name!r} is inherited; say override=\"why\"")
+                names[name] = None
+                own.append(Resolved(name, fn, group.name, "own", None, c.alone))
+    return out + own
 
 
 def expect_eq(got, want, what):
@@ -94,7 +281,8 @@ def expect_true(cond, message):
 
 
 class Step:
-    """One step's build outputs: build/<name>/kernel8.img and kernel8.elf, and its symbols."""
+    """One step's build outputs (build/<name>/kernel8.img and kernel8.elf), its symbols, and
+    the facts its test.py declares (`facts`, set by the runner)."""
 
     def __init__(self, name):
         self.name = name
@@ -102,18 +290,24 @@ class Step:
         self.build = os.path.join(TOP, "build", name)
         self.img = os.path.join(self.build, "kernel8.img")
         self.elf = os.path.join(self.build, "kernel8.elf")
+        self.facts = Facts(name)
         self._symbols = None
+        self._kbase = None
+        self._lock = threading.Lock()
 
     @property
     def symbols(self):
         """Name -> address, from the ELF (nm)."""
-        if self._symbols is None:
-            out = subprocess.run([NM, self.elf], check=True, capture_output=True, text=True).stdout
-            self._symbols = {}
-            for line in out.splitlines():
-                parts = line.split()
-                if len(parts) == 3:
-                    self._symbols[parts[2]] = int(parts[0], 16)
+        with self._lock:
+            if self._symbols is None:
+                out = subprocess.run([NM, self.elf], check=True, capture_output=True,
+                                     text=True).stdout
+                symbols = {}
+                for line in out.splitlines():
+                    parts = line.split()
+                    if len(parts) == 3:
+                        symbols[parts[2]] = int(parts[0], 16)
+                self._symbols = symbols
         return self._symbols
 
     def sym(self, name):
@@ -121,6 +315,61 @@ class Step:
             return self.symbols[name]
         except KeyError:
             raise CheckFailed(f"symbol {name} not found in {self.elf}")
+
+    @property
+    def kbase(self):
+        """Where the kernel is linked relative to where it is loaded: the first loadable
+        segment's virtual minus its physical address, read from the ELF's program headers
+        (0 before step 04, KBASE once the kernel runs in the upper half)."""
+        if self._kbase is None:
+            with open(self.elf, "rb") as f:
+                head = f.read(64)
+                phoff = int.from_bytes(head[32:40], "little")
+                phentsize = int.from_bytes(head[54:56], "little")
+                phnum = int.from_bytes(head[56:58], "little")
+                f.seek(phoff)
+                table = f.read(phentsize * phnum)
+            for i in range(phnum):
+                ph = table[i * phentsize:(i + 1) * phentsize]
+                if int.from_bytes(ph[0:4], "little") == 1:          # PT_LOAD
+                    vaddr = int.from_bytes(ph[16:24], "little")
+                    paddr = int.from_bytes(ph[24:32], "little")
+                    self._kbase = vaddr - paddr
+                    break
+            else:
+                raise CheckFailed(f"{self.elf} has no loadable segment")
+        return self._kbase
+
+    def pa(self, va):
+        """The physical address of a kernel address: what QEMU's loader and monitor, and gdb
+        while the MMU is still off, work with."""
+        return va - self.kbase if va >= self.kbase else va
+
+    def define(self, file, name):
+        """The value of `#define NAME <integer>` in the step's source `file`, so that a check
+        never copies a kernel constant by hand."""
+        with open(os.path.join(self.src, file)) as f:
+            text = f.read()
+        found = re.search(rf"^\s*#\s*define\s+{re.escape(name)}\s+(.+?)\s*(/\*.*)?$", text, re.M)
+        if not found:
+            raise CheckFailed(f"steps/{self.name}/{file} has no #define {name}")
+        expr = re.sub(r"(?<=[0-9a-fA-F])[uUlL]+\b", "", found.group(1))
+        if not re.fullmatch(r"[0-9a-fA-Fx()+\-*/<> ]+", expr):
+            raise CheckFailed(f"#define {name} {found.group(1)} in {file} is not a plain number")
+        return int(eval(expr.replace("/", "//"), {"__builtins__": {}}))
+
+    def addresses(self, *exprs):
+        """The addresses of C expressions such as "timer_tick.ticks", worked out by gdb from
+        the ELF's debug information (never by counting bytes of a struct by hand)."""
+        args = [os.environ.get("GDB", "gdb-multiarch"), "-nx", "-batch", self.elf]
+        for e in exprs:
+            args += ["-ex", f"print/x (unsigned long)&({e})"]
+        r = subprocess.run(args, capture_output=True, text=True, timeout=60)
+        got = re.findall(r"^\$\d+ = 0x([0-9a-f]+)$", r.stdout, re.M)
+        if len(got) != len(exprs):
+            raise CheckFailed(f"gdb could not find the addresses of {exprs}: "
+                              f"{(r.stdout + r.stderr)[-400:]}")
+        return [int(g, 16) for g in got]
 
     def boot(self, **kw):
         """Start QEMU with this step's kernel8.img; use as a context manager. A start that fails
@@ -156,7 +405,6 @@ class Machine:
         self.tmp = tempfile.mkdtemp(prefix="bootbook-")
         self.transcript = bytearray()
         self.timeout = timeout
-        self.exitcode = None
         qmp_path = os.path.join(self.tmp, "qmp.sock")
         args = [QEMU, "-M", "raspi3b", "-kernel", img, "-no-reboot", "-nodefaults",
                 "-display", "none" if not display else display,
@@ -263,10 +511,6 @@ class Machine:
     def poll(self, wait=0):
         """Add to the transcript what the UART sends within `wait` seconds (none: what has
         already arrived); False once QEMU has gone."""
-        return self._pump(wait)
-
-    def _pump(self, wait):
-        """Read what the UART has sent within `wait` seconds; False once QEMU has gone."""
         r, _, _ = select.select([self.serial], [], [], max(wait, 0))
         if not r:
             return True
@@ -304,7 +548,7 @@ class Machine:
             if now >= end:
                 raise CheckFailed(f"expected {shown!r} on the serial line within {timeout} s, "
                                   f"got {self.tail(200)!r}")
-            if not self._pump(end - now):
+            if not self.poll(end - now):
                 raise CheckFailed(f"expected {shown!r}, but QEMU exited "
                                   f"(status {self.proc.poll()}); got {self.tail(200)!r}")
 
@@ -323,18 +567,18 @@ class Machine:
             # fills, it sleeps before retrying, which slows the guest's input down too.
             r, w, _ = select.select([self.serial], [self.serial], [], 0.05)
             if r:
-                self._pump(0)
+                self.poll(0)
             if w:
                 try:
                     n = self.serial.send(view[:chunk])
                     view = view[n:]
                 except BlockingIOError:
                     pass
-            self._pump(0)
+            self.poll(0)
 
     def mark(self):
         """Later expects search only output after this point."""
-        self._pump(0)
+        self.poll(0)
         self._mark = len(self.transcript)
 
     def tail(self, n=600):
@@ -347,11 +591,11 @@ class Machine:
             if time.monotonic() > end:
                 raise CheckFailed(f"QEMU still running after {timeout} s")
             if self.serial:
-                self._pump(0.05)
+                self.poll(0.05)
             else:
                 time.sleep(0.05)
         if self.serial:
-            while self._pump(0.05):
+            while self.poll(0.05):
                 pass
         return self.proc.returncode
 
@@ -519,7 +763,7 @@ class GdbClient:
 
     def resume(self):
         """Like cont() but without waiting for the next stop (see interrupt())."""
-        last = getattr(self, "_last_stop", None)
+        last = self._last_stop
         if last is not None:
             thread, pc = last
             if pc in self.breakpoints:

@@ -1,18 +1,24 @@
 #!/usr/bin/env python3
 """Run the project's checks and print one line per check, then `N passed, N failed`.
 
-    run.py                 every step, the harness self-test and the book checks
-    run.py 03-framebuffer  one step (names as resolved by the Makefile)
+    run.py                 every step, the harness self-test, the tools and the book checks
+    run.py 03-framebuffer  one step: its own checks and every check it inherits
     run.py --only book     one group by name (book, harness, tools, or a step)
+    run.py --repeat 20     everything 20 times, then every check that failed even once
+    run.py -v              each check's time too (make test V=1)
 
-Each step is built first (check `NN-name/build`); if that fails, its other checks are reported
-as failed, never skipped. Checks run in parallel (one QEMU per core) and are printed in order.
-Exit status: 0 when nothing failed.
+A step's checks are its own plus those of the steps it extends (harness.extends), less the
+ones it retires; each PASS/FAIL line names where an inherited check was written:
+`PASS 05-interrupts/banner (from 02)`. Each step is built first (check `NN-name/build`); if that
+fails, its other checks are reported as failed, never skipped. Checks run in parallel (one
+QEMU per core), the longest first (by the times of the last run, kept in
+build/test-times.json), and are printed in order; checks marked `alone` (QEMU without -icount)
+run after the others, one at a time. Exit status: 0 when nothing failed.
 """
 
 import argparse
 import concurrent.futures
-import importlib.util
+import json
 import os
 import subprocess
 import sys
@@ -23,23 +29,12 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import harness  # noqa: E402
 
 TOP = harness.TOP
+TIMES = os.path.join(TOP, "build", "test-times.json")
 
 
 def all_steps():
     d = os.path.join(TOP, "steps")
     return sorted(n for n in os.listdir(d) if os.path.isfile(os.path.join(d, n, "Makefile")))
-
-
-def load(group, path):
-    harness.set_group(group)
-    spec = importlib.util.spec_from_file_location(f"checks_{group.replace('-', '_')}", path)
-    mod = importlib.util.module_from_spec(spec)
-    sys.path.insert(0, os.path.dirname(path))
-    try:
-        spec.loader.exec_module(mod)
-    finally:
-        sys.path.pop(0)
-    return mod
 
 
 def build_step(name):
@@ -65,94 +60,219 @@ def run_one(fn, arg):
     return False, msg, tails
 
 
+class Job:
+    """One line of the report: a label, what to run, and against what."""
+
+    def __init__(self, label, fn, arg, key=None, alone=False, after=None):
+        self.label, self.fn, self.arg = label, fn, arg
+        self.key = key or label           # the name its time is kept under
+        self.alone = alone
+        self.after = after                # a list that is non-empty when its build failed
+
+
+def failing(message):
+    def fail(_):
+        raise harness.CheckFailed(message)
+    return fail
+
+
+def step_jobs(name):
+    """(jobs, summary line, retired [(label, reason)]) for one step."""
+    step = harness.Step(name)
+    build_error = []
+
+    def build(_, err=build_error):
+        try:
+            build_step(name)
+        except harness.CheckFailed as e:
+            err.append(str(e))
+            raise
+
+    jobs = [Job(f"{name}/build", build, step)]
+    try:
+        group = harness.load_group(name)
+        resolved = harness.resolve(group, step)
+    except (harness.CheckError, OSError) as e:
+        jobs.append(Job(f"{name}/tests", failing(str(e)), step))
+        return jobs, f"{name}: its checks could not be loaded", []
+    except Exception as e:
+        jobs.append(Job(f"{name}/tests", failing(f"{type(e).__name__}: {e}\n"
+                                                 + traceback.format_exc(limit=6)), step))
+        return jobs, f"{name}: its checks could not be loaded", []
+    retired, counts = [], {"own": 0, "inherited": 0, "overridden": 0}
+    for r in resolved:
+        origin = r.origin[:2]
+        if r.kind == "retired":
+            retired.append((f"{name}/{r.name} (from {origin}, retired in {r.retired_by[:2]})",
+                            r.reason))
+            continue
+        counts[r.kind] += 1
+        suffix = {"own": "", "inherited": f" (from {origin})",
+                  "overridden": f" (overrides {getattr(r, 'overrides', '??')[:2]})"}[r.kind]
+        jobs.append(Job(f"{name}/{r.name}{suffix}", r.fn, step, key=f"{name}/{r.name}",
+                        alone=r.alone, after=build_error))
+    live = counts["own"] + counts["inherited"] + counts["overridden"]
+    summary = (f"{name}: {live} checks: {counts['own']} own, {counts['inherited']} inherited, "
+               f"{counts['overridden']} overridden here, "
+               f"{sum(1 for r in retired if r[0].endswith(f'retired in {name[:2]})'))} retired "
+               f"here ({len(retired)} retired in all)")
+    return jobs, summary, retired
+
+
+def other_jobs(group_name, path):
+    try:
+        group = harness.load_group(group_name, path, is_step=False)
+    except Exception as e:
+        return [Job(f"{group_name}/tests", failing(f"{type(e).__name__}: {e}"), None)]
+    return [Job(f"{group_name}/{c.name}", c.fn, None, alone=c.alone) for c in group.checks]
+
+
+def collect(args):
+    """[(jobs, summary or None)] per group, and the retired checks."""
+    steps = args.steps or all_steps()
+    groups, retired = [], []
+    for s in steps:
+        jobs, summary, gone = step_jobs(s)
+        groups.append((s, jobs, summary))
+        retired += gone
+    if not args.steps:
+        for name, path in (("harness", ("common", "test", "selftest.py")),
+                           ("tools", ("tools", "test.py")), ("book", ("book", "test.py"))):
+            full = os.path.join(TOP, *path)
+            if os.path.exists(full):
+                groups.append((name, other_jobs(name, full), None))
+    if args.only:
+        groups = [g for g in groups if g[0] == args.only]
+        if not groups:
+            sys.exit(f"run.py: no group named {args.only!r}")
+        retired = [r for r in retired if r[0].startswith(args.only + "/")]
+    if args.k:
+        groups = [(n, [j for j in jobs if args.k in j.label or j.label.endswith(("/build", "/tests"))], s)
+                  for n, jobs, s in groups]
+    return groups, retired
+
+
+def run_all(groups, workers, verbose, times):
+    """Run every job; print in order; returns (passed, failed, {key: message} of failures)."""
+    jobs = [j for _, js, _ in groups for j in js]
+    results, took = {}, {}
+
+    def timed(j):
+        if j.after:
+            return False, "not run: the step did not build", []
+        t0 = time.monotonic()
+        r = run_one(j.fn, j.arg)
+        took[j.key] = time.monotonic() - t0
+        return r
+
+    # Builds first, one at a time (make is not safe to run twice on one directory).
+    for j in jobs:
+        if j.label.endswith("/build"):
+            results[id(j)] = timed(j)
+    pooled = sorted((j for j in jobs if id(j) not in results and not j.alone),
+                    key=lambda j: -times.get(j.key, 1.0))
+    futures = {}
+    pool = concurrent.futures.ThreadPoolExecutor(max_workers=max(1, workers))
+    for j in pooled:
+        futures[id(j)] = pool.submit(timed, j)
+    alone = [j for j in jobs if j.alone]
+
+    def alone_runner():
+        pool.shutdown(wait=True)          # the pool drains first
+        for j in alone:
+            results[id(j)] = timed(j)
+
+    import threading
+    runner = threading.Thread(target=alone_runner, daemon=True)
+    runner.start()
+    passed = failed = 0
+    failures = {}
+    for name, js, summary in groups:
+        for j in js:
+            if id(j) in futures:
+                ok, msg, tails = futures[id(j)].result()
+            else:
+                while id(j) not in results:
+                    runner.join(0.05)
+                ok, msg, tails = results[id(j)]
+            t = f" [{took[j.key]:.1f} s]" if verbose and j.key in took else ""
+            if ok:
+                passed += 1
+                print(f"PASS {j.label}{t}", flush=True)
+            else:
+                failed += 1
+                failures[j.label] = msg
+                print(f"FAIL {j.label}{t}: {msg}", flush=True)
+                for tail in tails:
+                    print("  --- serial transcript, last lines ---")
+                    for line in tail.splitlines()[-12:]:
+                        print("  | " + line)
+        if summary:
+            print(f"---- {summary}", flush=True)
+    runner.join()
+    return passed, failed, failures, took
+
+
+def load_times():
+    try:
+        with open(TIMES) as f:
+            return json.load(f)
+    except (OSError, ValueError):
+        return {}
+
+
+def save_times(times, took):
+    times.update({k: round(v, 2) for k, v in took.items()})
+    try:
+        os.makedirs(os.path.dirname(TIMES), exist_ok=True)
+        with open(TIMES + ".tmp", "w") as f:
+            json.dump(times, f, indent=0, sort_keys=True)
+        os.replace(TIMES + ".tmp", TIMES)
+    except OSError:
+        pass
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     ap.add_argument("steps", nargs="*", help="step directories (default: all, plus other groups)")
     ap.add_argument("--only", help="run only this group (a step name, 'harness', 'book' or 'tools')")
     ap.add_argument("-j", type=int, default=os.cpu_count() or 2, help="checks run at once")
     ap.add_argument("-k", help="run only checks whose name contains this")
+    ap.add_argument("-v", action="store_true", help="print each check's time")
+    ap.add_argument("--repeat", type=int, default=1, metavar="N",
+                    help="run everything N times; then list every check that failed at least once")
     args = ap.parse_args()
 
-    steps = args.steps or all_steps()
-    groups = []  # (group, path of its checks, is_step)
-    for s in steps:
-        groups.append((s, os.path.join(TOP, "steps", s, "test.py"), True))
-    if not args.steps:
-        groups.append(("harness", os.path.join(TOP, "common", "test", "selftest.py"), False))
-        book = os.path.join(TOP, "book", "test.py")
-        if os.path.exists(book):
-            groups.append(("book", book, False))
-        tools = os.path.join(TOP, "tools", "test.py")
-        if os.path.exists(tools):
-            groups.append(("tools", tools, False))
-    if args.only:
-        groups = [g for g in groups if g[0] == args.only]
-        if not groups:
-            sys.exit(f"run.py: no group named {args.only!r}")
-
     start = time.monotonic()
-    jobs = []  # (label, callable, arg)
-    for group, path, is_step in groups:
-        if is_step:
-            step = harness.Step(group)
-            build_error = []
-
-            def build(step, err=build_error):
-                try:
-                    build_step(step.name)
-                except harness.CheckFailed as e:
-                    err.append(str(e))
-                    raise
-
-            jobs.append((f"{group}/build", build, step, None))
-            if not os.path.exists(path):
-                def missing(_s, p=path):
-                    raise harness.CheckFailed(f"{os.path.relpath(p, TOP)} does not exist")
-                jobs.append((f"{group}/tests", missing, step, None))
-                continue
-            before = len(harness.registered())
-            load(group, path)
-            for g, name, fn in harness.registered()[before:]:
-                jobs.append((f"{g}/{name}", fn, step, build_error))
-        else:
-            before = len(harness.registered())
-            load(group, path)
-            for g, name, fn in harness.registered()[before:]:
-                jobs.append((f"{g}/{name}", fn, None, None))
-
-    if args.k:
-        jobs = [j for j in jobs if args.k in j[0] or j[0].endswith("/build")]
-
-    passed = failed = 0
-    # Builds run first, one at a time (make is not safe to run twice on one directory).
-    results = {}
-    for i, (label, fn, arg, _) in enumerate(jobs):
-        if label.endswith("/build"):
-            results[i] = run_one(fn, arg)
-
-    def run_job(i):
-        label, fn, arg, build_error = jobs[i]
-        if build_error:
-            return False, "not run: the step did not build", []
-        return run_one(fn, arg)
-
-    with concurrent.futures.ThreadPoolExecutor(max_workers=max(1, args.j)) as pool:
-        futures = {i: pool.submit(run_job, i) for i in range(len(jobs)) if i not in results}
-        for i, (label, *_rest) in enumerate(jobs):
-            ok, msg, tails = results[i] if i in results else futures[i].result()
-            if ok:
-                passed += 1
-                print(f"PASS {label}", flush=True)
-            else:
-                failed += 1
-                print(f"FAIL {label}: {msg}", flush=True)
-                for t in tails:
-                    print("  --- serial transcript, last lines ---")
-                    for line in t.splitlines()[-12:]:
-                        print("  | " + line)
+    total_passed = total_failed = 0
+    flaky = {}  # label -> [messages]
+    retired = []
+    for n in range(args.repeat):
+        if args.repeat > 1:
+            print(f"==== run {n + 1} of {args.repeat}", flush=True)
+        # Loaded afresh each run: a check's module state (a shared book build) starts clean.
+        harness._groups.clear()
+        groups, retired = collect(args)
+        times = load_times()
+        passed, failed, failures, took = run_all(groups, args.j, args.v, times)
+        save_times(times, took)
+        total_passed += passed
+        total_failed += failed
+        for label, msg in failures.items():
+            flaky.setdefault(label, []).append(f"run {n + 1}: {msg.splitlines()[0] if msg else ''}")
+    if retired:
+        print(f"Retired checks ({len(retired)}), each with its reason:")
+        for label, reason in retired:
+            print(f"  {label}: {reason}")
+    if args.repeat > 1:
+        print(f"Checks that failed at least once in {args.repeat} runs: {len(flaky)}")
+        for label, msgs in sorted(flaky.items()):
+            print(f"  {label}: {len(msgs)} of {args.repeat}")
+            for m in msgs:
+                print(f"    {m[:300]}")
     print(f"({time.monotonic() - start:.0f} s)")
-    print(f"{passed} passed, {failed} failed")
-    sys.exit(1 if failed else 0)
+    print(f"{total_passed} passed, {total_failed} failed")
+    sys.exit(1 if total_failed else 0)
 
 
 if __name__ == "__main__":
