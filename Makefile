@@ -15,7 +15,7 @@ $(error $(STEP_DIR))
 endif
 endif
 
-.PHONY: help setup check-setup build run screenshot gdb objdump nm readelf diff test bench clean \
+.PHONY: help setup check-setup build run screenshot gdb objdump nm readelf diff test test-long bench clean \
         compile_commands.json
 .DEFAULT_GOAL := help
 
@@ -68,9 +68,13 @@ diff: need-step
 	  if [ "$$prev" = "$(STEP_DIR)" ]; then echo "$(STEP_DIR) is the first step: nothing to diff against" >&2; exit 1; fi; \
 	  cd steps && diff -uNr "$$prev" "$(STEP_DIR)"; s=$$?; [ $$s -le 1 ]
 
-## test [STEP=NN]: run the checks (all steps, harness self-test and book without STEP)
+## test [STEP=NN] [V=1]: run the checks (all steps, harness self-test, tools and book without STEP; V=1: times)
 test: check-setup
-	@python3 common/test/run.py $(if $(STEP),$(STEP_DIR))
+	@python3 common/test/run.py $(if $(V),-v) $(if $(STEP),$(STEP_DIR))
+
+## test-long [STEP=NN]: the same, with the long forms of the checks that have one (1 MiB floods)
+test-long: check-setup
+	@BOOTBOOK_LONG=1 python3 common/test/run.py $(if $(V),-v) $(if $(STEP),$(STEP_DIR))
 
 ## bench STEP=NN: boot the step under -icount, print its `bench` figures as a table
 bench: need-step check-setup

@@ -107,8 +107,10 @@ class Group:
     """The checks of one test file: a step's (which may extend another step's) or another
     group's (harness, book, tools)."""
 
-    def __init__(self, name, path, is_step):
+    def __init__(self, name, path, is_step, steps_dir=None, registry=None):
         self.name, self.path, self.is_step = name, path, is_step
+        self.steps_dir = steps_dir or os.path.join(TOP, "steps")
+        self.registry = _groups if registry is None else registry
         self.parent = None
         self.facts = Facts(name)
         self.checks = []              # Check, in the order of the file
@@ -134,36 +136,37 @@ class _Started(threading.local):
 started = _Started()
 _groups = {}                          # name -> Group
 _loading = []                         # the Group whose file is being executed
+_load_lock = threading.RLock()        # one file is loaded at a time (extends() nests)
 
 
-def _step_file(name):
-    return os.path.join(TOP, "steps", name, "test.py")
-
-
-def load_group(name, path=None, is_step=True):
-    """Execute a test file once (a step's, by default steps/<name>/test.py) and return its
-    Group. A step it extends is loaded first, from inside extends()."""
-    if name in _groups:
-        return _groups[name]
-    path = path or _step_file(name)
+def load_group(name, path=None, is_step=True, steps_dir=None, registry=None):
+    """Execute a test file once (a step's, by default <steps_dir>/<name>/test.py) and return
+    its Group. A step it extends is loaded first, from inside extends(), from the same
+    steps_dir into the same registry (the self-test uses a tree of its own)."""
+    registry = _groups if registry is None else registry
+    if name in registry:
+        return registry[name]
+    steps_dir = steps_dir or os.path.join(TOP, "steps")
+    path = path or os.path.join(steps_dir, name, "test.py")
     if not os.path.exists(path):
         raise CheckError(f"{os.path.relpath(path, TOP)} does not exist")
     import importlib.util
     import sys
-    group = Group(name, path, is_step)
-    _groups[name] = group
+    group = Group(name, path, is_step, steps_dir, registry)
+    registry[name] = group
     spec = importlib.util.spec_from_file_location("checks_" + re.sub(r"\W", "_", name), path)
     mod = importlib.util.module_from_spec(spec)
     sys.path.insert(0, os.path.dirname(path))
-    _loading.append(group)
-    try:
-        spec.loader.exec_module(mod)
-    except BaseException:
-        del _groups[name]
-        raise
-    finally:
-        _loading.pop()
-        sys.path.remove(os.path.dirname(path))
+    with _load_lock:
+        _loading.append(group)
+        try:
+            spec.loader.exec_module(mod)
+        except BaseException:
+            del registry[name]
+            raise
+        finally:
+            _loading.pop()
+            sys.path.remove(os.path.dirname(path))
     group.module = mod
     return group
 
@@ -180,7 +183,7 @@ def extends(parent):
     group = _current("extends()")
     if group.parent is not None or group.checks or group.retired:
         raise CheckError(f"{os.path.relpath(group.path, TOP)}: extends() comes first, once")
-    group.parent = load_group(parent)
+    group.parent = load_group(parent, steps_dir=group.steps_dir, registry=group.registry)
     group.facts = Facts(group.name, group.parent.facts.as_dict())
     return group.parent.facts
 

@@ -103,8 +103,7 @@ def step_jobs(name):
     for r in resolved:
         origin = r.origin[:2]
         if r.kind == "retired":
-            retired.append((f"{name}/{r.name} (from {origin}, retired in {r.retired_by[:2]})",
-                            r.reason))
+            retired.append((name, r.name, r.origin, r.retired_by, r.reason))
             continue
         counts[r.kind] += 1
         suffix = {"own": "", "inherited": f" (from {origin})",
@@ -114,8 +113,7 @@ def step_jobs(name):
     live = counts["own"] + counts["inherited"] + counts["overridden"]
     summary = (f"{name}: {live} checks: {counts['own']} own, {counts['inherited']} inherited, "
                f"{counts['overridden']} overridden here, "
-               f"{sum(1 for r in retired if r[0].endswith(f'retired in {name[:2]})'))} retired "
-               f"here ({len(retired)} retired in all)")
+               f"{sum(1 for r in retired if r[3] == name)} retired here")
     return jobs, summary, retired
 
 
@@ -145,7 +143,7 @@ def collect(args):
         groups = [g for g in groups if g[0] == args.only]
         if not groups:
             sys.exit(f"run.py: no group named {args.only!r}")
-        retired = [r for r in retired if r[0].startswith(args.only + "/")]
+        retired = [r for r in retired if r[0] == args.only]
     if args.k:
         groups = [(n, [j for j in jobs if args.k in j.label or j.label.endswith(("/build", "/tests"))], s)
                   for n, jobs, s in groups]
@@ -213,6 +211,21 @@ def run_all(groups, workers, verbose, times):
     return passed, failed, failures, took
 
 
+def retired_report(retired):
+    """The lines that list retired checks: one per retirement, with the steps it holds for
+    (the retiring step and every step after it) and its reason."""
+    once = {}
+    for step, name, origin, by, reason in retired:
+        once.setdefault((by, name), (origin, reason, []))[2].append(step[:2])
+    if not once:
+        return []
+    lines = [f"Retired checks ({len(once)}), each with its reason:"]
+    for (by, name), (origin, reason, steps) in sorted(once.items()):
+        lines.append(f"  {name} (written in {origin[:2]}, retired in {by[:2]}; not run on "
+                     f"{', '.join(steps)}): {reason}")
+    return lines
+
+
 def load_times():
     try:
         with open(TIMES) as f:
@@ -260,10 +273,8 @@ def main():
         total_failed += failed
         for label, msg in failures.items():
             flaky.setdefault(label, []).append(f"run {n + 1}: {msg.splitlines()[0] if msg else ''}")
-    if retired:
-        print(f"Retired checks ({len(retired)}), each with its reason:")
-        for label, reason in retired:
-            print(f"  {label}: {reason}")
+    for line in retired_report(retired):
+        print(line)
     if args.repeat > 1:
         print(f"Checks that failed at least once in {args.repeat} runs: {len(flaky)}")
         for label, msgs in sorted(flaky.items()):
