@@ -382,6 +382,9 @@ static void cmd_info(const char *args)
             (unsigned long)timer_tick.ticks);
     kprintf("threads   %u of %u TCBs free, timeslice %u ticks, console at priority %u\n",
             tcb_free_count(), TCB_POOL_SIZE, SCHED_TIMESLICE, PRIO_CONSOLE);
+#ifdef DEBUG
+    kprintf("debug     invariant 5 is checked on every exit from the kernel\n");
+#endif
     kprintf("uart rx   %lu bytes received, %lu dropped (buffer full), %lu FIFO overruns\n",
             (unsigned long)rx.received, (unsigned long)rx.dropped, (unsigned long)rx.overruns);
     uint64_t sctlr = sysreg_read(sctlr_el1);

@@ -185,12 +185,16 @@ void sched_tick(void)
 
 /* ANCHOR: sched_yield */
 /* The Yield system call: the current thread goes to the back of its queue. Alone at its
- * priority, it is chosen again at once. A thread that has just blocked itself (its state
- * is no longer Running) is not queued at all: yielding is how it leaves the processor. */
+ * priority, it is chosen again at once. Its turn is over, so its next one starts with a
+ * whole timeslice (seL4 keeps counting instead, so that a tick can end a turn a few
+ * instructions before the thread would have yielded, and the round loses its order). A
+ * thread that has just blocked itself (its state is no longer Running) is not queued at
+ * all: yielding is how it leaves the processor. */
 void sched_yield(void)
 {
     struct tcb *cur = sched.current;
 
+    cur->timeslice = SCHED_TIMESLICE;
     if (cur->state == THREAD_RUNNING)
         queue_append(cur);
     sched.choose = true;
