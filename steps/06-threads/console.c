@@ -912,9 +912,10 @@ static void cmd_spawn(const char *args)
         return;
     }
     args = skip_spaces((char *)end);
-    if (*args && (!parse_priority(&args, "spawn", &prio) || *args)) {
-        if (*args)
-            kprintf("usage: spawn NAME [PRIO]\n");
+    if (*args && !parse_priority(&args, "spawn", &prio))
+        return;
+    if (*args) {
+        kprintf("usage: spawn NAME [PRIO]\n");
         return;
     }
     struct tcb *t = thread_spawn(d->name, d->entry, 0, prio);
@@ -922,7 +923,8 @@ static void cmd_spawn(const char *args)
         kprintf("spawn: no free TCB: all %u are in use (kill one first)\n", TCB_POOL_SIZE);
         return;
     }
-    kprintf("spawned thread %u: %s at priority %u\n", t->id, d->name, prio);
+    kprintf("spawned thread %u: %s at priority %u, tick %lu\n", t->id, d->name, prio,
+            (unsigned long)timer_tick.ticks);
     sched_preempt_point();
 }
 /* ANCHOR_END: cmd_spawn */
