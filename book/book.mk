@@ -6,7 +6,7 @@
 #   book.json --(pandoc)--> build/book/the-book-that-boots.epub
 #   book.json --(pandoc)--> build/book/print.html --(weasyprint)--> the-book-that-boots.pdf
 #
-# Every step file is a prerequisite of every chapter, so any change to a step rebuilds the book.
+# A chapter is rebuilt when a file it reads changes (the .d files the include filter writes).
 # Figures: see book/README.md ("Figures from the build").
 
 BOOK          := build/book
@@ -57,9 +57,10 @@ book-coverage: $(BOOK_AST)
 
 # One chapter: includes expanded, headings numbered, links resolved. The filter names the
 # chapter, file and anchor of any broken include and exits 1, so make stops here. Generated
-# Markdown must exist first; once read, the .d file the filter writes makes it a dependency.
-$(BOOK)/ast/%.json: chapters/%.md book/include.lua book/tools.py $(BOOK_STEPSRC) | check-setup \
-                    $(BOOK_GENERATED)
+# Markdown must exist first. The filter writes a .d file naming every file the chapter reads
+# (what it shows, and both steps of its diffstat), so a chapter is rebuilt when one of those
+# changes, not whenever any step file does.
+$(BOOK)/ast/%.json: chapters/%.md book/include.lua book/tools.py | check-setup $(BOOK_GENERATED)
 	@mkdir -p $(@D)
 	@echo "book: $<"
 	@$(BOOK_PANDOC) -f markdown --lua-filter=book/include.lua -t json -o $@ $<

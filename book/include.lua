@@ -379,7 +379,7 @@ local function include_block(el)
   return pandoc.Div({ cap, code }, pandoc.Attr(id, { "listing" }, {}))
 end
 
--- Generated Markdown read so far (for the .d file): path -> true.
+-- Generated Markdown read so far, and the files behind a diffstat (for the .d file): path -> true.
 local generated = {}
 
 -- A Markdown file the build generated (build/...): parsed and put in the chapter as its blocks.
@@ -450,6 +450,10 @@ local function diffstat_block(el)
   local out = tool({ "stat", a.from, a.to })
   if not out then return nil end
   record("diffstat", a.from, a.to)
+  -- Every file of both steps changes the numbers: all of them go into the .d file.
+  for path in (tool({ "files", a.from, a.to }) or ""):gmatch("[^\n]+") do
+    generated[path] = true
+  end
   local cap = caption_block(nil, nil, {
     pandoc.Str("What"), pandoc.Space(), pandoc.Str("changed"), pandoc.Space(), pandoc.Str("from"),
     pandoc.Space(), pandoc.Code("steps/" .. a.from), pandoc.Space(), pandoc.Str("to"), pandoc.Space(),

@@ -647,8 +647,25 @@ def ranges_text(nums):
     return ",".join(out)
 
 
+def cmd_files(frm, to):
+    """The files and directories a diffstat of FROM -> TO reads: a chapter that shows it is
+    rebuilt when any of them changes, or when a file is added or removed (its directory)."""
+    for s in (frm, to):
+        if _check_step(s):
+            continue
+        base = os.path.join("steps", s)
+        dirs = {base}
+        for f in step_files(s):
+            print(os.path.join(base, f))
+            dirs.add(os.path.dirname(os.path.join(base, f)))
+        for d in sorted(dirs):
+            print(d)
+
+
 def main(argv):
-    if len(argv) >= 4 and argv[0] == "diff":
+    if len(argv) == 3 and argv[0] == "files":
+        cmd_files(argv[1], argv[2])
+    elif len(argv) >= 4 and argv[0] == "diff":
         cmd_diff(*argv[1:4])
     elif len(argv) == 3 and argv[0] == "stat":
         cmd_stat(argv[1], argv[2])

@@ -69,7 +69,7 @@ openocd: check-setup
 ## jtagboot STEP=NN: load the step through JTAG (make openocd running), gdb at kernel_main
 jtagboot: need-step check-setup
 	@$(MAKE) -s -C steps/$(STEP_DIR) all
-	gdb-multiarch -q build/$(STEP_DIR)/kernel8.elf -ex 'set pagination off' \
+	gdb-multiarch -q build/$(STEP_DIR)/kernel8.elf -ex 'set pagination off' -ex 'set remotetimeout 30' \
 	    -ex 'target extended-remote $(JTAG_GDB)' -ex '$(JTAG_HALT)' \
 	    -ex 'load' -ex 'set $$pc = 0x80000' \
 	    -ex 'set $$x0 = 0' -ex 'set $$x1 = 0' -ex 'set $$x2 = 0' -ex 'set $$x3 = 0' \

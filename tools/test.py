@@ -38,7 +38,13 @@ PART_OFFSET = 2048 * 512                           # tools/sdimage/mksd.py: PART
 
 
 def run(cmd, timeout=120, **kw):
-    r = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, cwd=TOP, **kw)
+    try:
+        r = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, cwd=TOP, **kw)
+    except subprocess.TimeoutExpired as e:
+        out = ((e.stdout or b"") + (e.stderr or b"")).decode(errors="replace") \
+            if isinstance(e.stdout, bytes) or isinstance(e.stderr, bytes) \
+            else (e.stdout or "") + (e.stderr or "")
+        raise CheckFailed(f"{' '.join(cmd)} did not finish within {timeout} s:\n{out[-1500:]}")
     if r.returncode != 0:
         raise CheckFailed(f"{' '.join(cmd)} exited with {r.returncode}:\n"
                           f"{(r.stdout + r.stderr)[-1500:]}")
@@ -144,7 +150,7 @@ def check_card(img, tmp, kernel, firmware):
     return sd_read(img, "README.txt", tmp).decode()
 
 
-@check("sdimage-without-firmware")
+@check("sdimage-without-firmware", alone=True)
 def sdimage_without_firmware(_):
     built()
     with tempfile.TemporaryDirectory() as tmp:
@@ -158,7 +164,7 @@ def sdimage_without_firmware(_):
                     f"README.txt says what is missing and where it comes from: {readme[:300]!r}")
 
 
-@check("sdimage-with-firmware")
+@check("sdimage-with-firmware", alone=True)
 def sdimage_with_firmware(_):
     built()
     with tempfile.TemporaryDirectory() as tmp:
@@ -223,7 +229,7 @@ def loader_machine(**kw):
     return Machine(LOADER, serial=True, timeout=4 * WAIT, icount=False, **kw)
 
 
-@check("chainboot-loads-16k-intact")
+@check("chainboot-loads-16k-intact", alone=True)
 def chainboot_loads(_):
     image = built()
     with loader_machine() as m:
@@ -238,7 +244,7 @@ def chainboot_loads(_):
                               f"{image[first:first + 8].hex()}")
 
 
-@check("chainboot-step02-banner")
+@check("chainboot-step02-banner", alone=True)
 def chainboot_step02(_):
     built()
     s = step02()
@@ -250,7 +256,7 @@ def chainboot_step02(_):
         m.expect(banner, timeout=WAIT)
 
 
-@check("chainboot-refuses-bad-checksum-then-retry")
+@check("chainboot-refuses-bad-checksum-then-retry", alone=True)
 def chainboot_bad_checksum(_):
     image = built()
     with loader_machine() as m:
@@ -270,7 +276,7 @@ def chainboot_bad_checksum(_):
         m.expect(PAYLOAD_BANNER, timeout=WAIT)
 
 
-@check("chainboot-refuses-bad-size-then-retry")
+@check("chainboot-refuses-bad-size-then-retry", alone=True)
 def chainboot_bad_size(_):
     image = built()
     with loader_machine() as m:
@@ -288,7 +294,7 @@ def chainboot_bad_size(_):
         m.expect(PAYLOAD_BANNER, timeout=WAIT)
 
 
-@check("chainboot-gives-up-a-stalled-frame")
+@check("chainboot-gives-up-a-stalled-frame", alone=True)
 def chainboot_stalled(_):
     image = built()
     with loader_machine() as m:
@@ -304,7 +310,7 @@ def chainboot_stalled(_):
         m.expect(PAYLOAD_BANNER, timeout=WAIT)
 
 
-@check("chainboot-hands-over-x0-x3-core0-el2")
+@check("chainboot-hands-over-x0-x3-core0-el2", alone=True)
 def chainboot_handover(_):
     """The loaded kernel must start as if the firmware had started it: core 0, the same
     exception level, the firmware's x0-x3. gdb stops the loader at its first instruction,
@@ -323,7 +329,7 @@ def chainboot_handover(_):
         g.ok("G" + regs.hex())                     # (QEMU answers 'P' only to a gdb with XML)
         g.resume()
         send.Loader(MachineLine(m)).upload(image, ready_timeout=WAIT, answer_timeout=WAIT)
-        thread = g.wait_stop(20)
+        thread = g.wait_stop(WAIT)
         expect_eq(thread, 1, "thread (core + 1) that entered the loaded kernel")
         expect_eq(g.reg(1, g.PC), 0x80000, "PC of the loaded kernel's first instruction")
         expect_eq([g.reg(1, r) for r in range(4)], values, "x0-x3 at the kernel's entry")
@@ -332,7 +338,7 @@ def chainboot_handover(_):
                     "the loader reports the device tree address it was given")
 
 
-@check("jtagboot-loads-step02-through-gdb")
+@check("jtagboot-loads-step02-through-gdb", alone=True)
 def jtagboot_in_qemu(_):
     """make jtagboot's gdb session, with QEMU's gdbstub standing in for OpenOCD: the board
     runs the chainloader (as it would with the chainboot card), gdb loads step 02's ELF,
@@ -350,7 +356,7 @@ def jtagboot_in_qemu(_):
             m.expect(send.READY, timeout=WAIT)
             out = run(["make", "-s", "jtagboot", "STEP=02", f"JTAG_GDB={sock}",
                        "JTAG_HALT=monitor info status",
-                       "GDB_ARGS=-batch -ex 'info registers pc x0 cpsr'"], timeout=60)
+                       "GDB_ARGS=-batch -ex 'info registers pc x0 cpsr'"], timeout=4 * WAIT)
             expect_true(re.search(r"Breakpoint 1, kernel_main \(\)", out),
                         f"gdb stops at kernel_main: {out[-600:]!r}")
             expect_true(re.search(r"^x0\s+0x0\s", out, re.M), f"x0 cleared: {out[-300:]!r}")
@@ -365,7 +371,7 @@ def jtagboot_in_qemu(_):
 # The sender's serial-device path, against a fake loader on a pseudo-terminal
 
 
-@check("send-py-serial-device-and-retry")
+@check("send-py-serial-device-and-retry", alone=True)
 def send_py_pty(_):
     """send.py --dev on a pty: the termios set-up works, the frame is what README.md says, and
     a refusal makes it try again."""
@@ -377,12 +383,12 @@ def send_py_pty(_):
     img.write(image)
     img.close()
     proc = subprocess.Popen([sys.executable, os.path.join(TOP, "tools/chainboot/send.py"),
-                             "--dev", name, "--no-term", "--wait", "10", "--retries", "2",
+                             "--dev", name, "--no-term", "--wait", str(WAIT), "--retries", "2",
                              img.name], stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE)
     buf = bytearray()
 
-    def read_exact(n, timeout=10):
+    def read_exact(n, timeout=WAIT):
         end = time.monotonic() + timeout
         while len(buf) < n:
             left = end - time.monotonic()
@@ -397,17 +403,17 @@ def send_py_pty(_):
 
     def announce_until_header():
         """Say "ready" every half second, as the loader does, until the header comes."""
-        end = time.monotonic() + 10
+        end = time.monotonic() + WAIT
         while time.monotonic() < end:
             os.write(master, b"chainboot: ready for a BOOT frame of at most 1000000 bytes\r\n")
             header = read_exact(8, timeout=0.5)
             if header is not None:
                 return header
-        raise CheckFailed(f"no frame header from send.py within 10 s, got {bytes(buf[:64])!r}")
+        raise CheckFailed(f"no frame header from send.py within {WAIT} s, got {bytes(buf[:64])!r}")
 
     try:
         # Until send.py has put the line in raw mode, the pty would echo what we write.
-        end = time.monotonic() + 10
+        end = time.monotonic() + WAIT
         while termios.tcgetattr(master)[3] & termios.ECHO:
             expect_true(time.monotonic() < end and proc.poll() is None,
                         "send.py did not set the serial line up")
@@ -423,7 +429,7 @@ def send_py_pty(_):
                 os.write(master, b"chainboot: error: checksum 0x1 but the frame says 0x2\r\n")
             else:
                 os.write(master, b"chainboot: checksum ok, starting the kernel\r\n")
-        out, err = proc.communicate(timeout=20)
+        out, err = proc.communicate(timeout=WAIT)
         expect_eq(proc.returncode, 0, f"send.py's exit status (stderr: {err[-300:]!r})")
         expect_true(b"refused (attempt 1 of 2)" in err, f"send.py reports the refusal: {err!r}")
     finally:
@@ -438,7 +444,7 @@ def send_py_pty(_):
 # JTAG
 
 
-@check("openocd-config-parses")
+@check("openocd-config-parses", alone=True)
 def openocd_config(_):
     """No probe here: the dummy adapter stands in, OpenOCD reads the configuration and lists
     what it made, then shuts down before touching the (absent) JTAG chain."""

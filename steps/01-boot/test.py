@@ -93,16 +93,17 @@ def cores_parked(step):
 @check("boot-record")
 def boot_record(step):
     """What kernel_main recorded, read through the QEMU monitor while the kernel runs."""
-    boot = step.sym("boot")
+    magic, el, core, nonzero = step.addresses("boot.magic", "boot.el", "boot.core",
+                                              "boot.bss_nonzero")
     with step.boot(serial=False, timeout=60) as m:
         end = time.monotonic() + 30
-        while m.read_u64(boot) != BOOT_MAGIC:
+        while m.read_u64(magic) != BOOT_MAGIC:
             if time.monotonic() > end:
-                raise CheckFailed(f"boot.magic at {boot:#x}: expected {BOOT_MAGIC:#x}, "
-                                  f"got {m.read_u64(boot):#x}")
+                raise CheckFailed(f"boot.magic at {magic:#x}: expected {BOOT_MAGIC:#x}, "
+                                  f"got {m.read_u64(magic):#x}")
             time.sleep(0.01)
-        words = [m.read_u64(boot + 8 * i) for i in range(4)]
-        expect_eq(words[1:], [2, 0, 0], "boot record {el, core, bss_nonzero}")
+        words = [m.read_u64(a) for a in (el, core, nonzero)]
+        expect_eq(words, [2, 0, 0], "boot record {el, core, bss_nonzero}")
         hb = step.sym("heartbeat")
         first = m.read_u64(hb)
         while m.read_u64(hb) == first:
