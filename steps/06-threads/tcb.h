@@ -15,7 +15,7 @@
 #include "trap.h"
 
 /* ANCHOR: thread_state */
-/* seL4's thread states, with seL4's numbers (ThreadState_*). chapters/figures/06-states.dot
+/* seL4's thread states, with seL4's numbers (ThreadState_*). chapters/figures/06-threads-states.dot
  * draws them, and the book's build checks that it names exactly these. */
 enum thread_state {
     THREAD_INACTIVE = 0,              /* not running and not waiting: new, exited or killed */
