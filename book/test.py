@@ -111,16 +111,32 @@ def copy_tree(tmp):
 # ------------------------------------------------------------------------------------------
 
 
-@check("builds")
+@check("html-builds", cost=30)
+def html_builds(_):
+    """make book-html writes index.html and a page per chapter, and nothing warns. The other
+    checks of the book need this one (they start when it is done)."""
+    b = built()
+    for c in ["index"] + chapters():
+        p = os.path.join(BOOK, c + ".html")
+        expect_true(os.path.isfile(p) and os.path.getsize(p) > 0, f"make book-html did not write {p}")
+    quiet("book-html", b)
+
+
+def quiet(target, b):
+    """Pandoc runs with --fail-if-warnings and the PDF rule fails on WeasyPrint's warnings, so
+    a build that succeeded had none; this catches anything else that talks."""
+    expect_eq(b["err"].strip(), "", f"make {target}'s stderr")
+    chatter = [line for line in b["out"].splitlines() if not line.startswith(("book: ", "setup: "))]
+    expect_eq(chatter, [], f"unexpected output from make {target}")
+
+
+@check("builds", cost=40, needs=("html-builds",))
 def builds(_):
-    """make book writes the HTML, the EPUB and the PDF, and nothing warns."""
+    """make book writes the EPUB and the PDF too, and nothing warns."""
     html, rest = built_all()
-    for name in ("index.html", "the-book-that-boots.epub", "the-book-that-boots.pdf"):
+    for name in ("the-book-that-boots.epub", "the-book-that-boots.pdf"):
         p = os.path.join(BOOK, name)
         expect_true(os.path.isfile(p) and os.path.getsize(p) > 0, f"make book did not write {p}")
-    for c in chapters():
-        p = os.path.join(BOOK, c + ".html")
-        expect_true(os.path.isfile(p), f"no HTML page for chapters/{c}.md ({p})")
     with open(os.path.join(BOOK, "the-book-that-boots.pdf"), "rb") as f:
         pdf = f.read()
     expect_true(pdf.startswith(b"%PDF-"), "the PDF does not start with %PDF-")
@@ -131,16 +147,10 @@ def builds(_):
     # An EPUB is a zip whose first member is the uncompressed file "mimetype".
     expect_true(epub[30:38] == b"mimetype" and b"application/epub+zip" in epub,
                 "the EPUB does not start with its mimetype member")
-    # Pandoc runs with --fail-if-warnings and the PDF rule fails on WeasyPrint's warnings, so a
-    # build that succeeded had none; this catches anything else that talks.
-    for target, b in (("book-html", html), ("book", rest)):
-        expect_eq(b["err"].strip(), "", f"make {target}'s stderr")
-        chatter = [line for line in b["out"].splitlines()
-                   if not line.startswith(("book: ", "setup: "))]
-        expect_eq(chatter, [], f"unexpected output from make {target}")
+    quiet("book", rest)
 
 
-@check("every step has a chapter")
+@check("every step has a chapter", needs=("html-builds",))
 def every_step_has_chapter(_):
     """chapters/NN-*.md exists for steps/NN-name and shows code of that step."""
     shown = {}
@@ -158,7 +168,7 @@ def every_step_has_chapter(_):
     expect_eq(missing, [], "steps without a chapter")
 
 
-@check("every chapter opens with its diffstat")
+@check("every chapter opens with its diffstat", needs=("html-builds",))
 def chapter_diffstat(_):
     """Each step's chapter (from the second step on) shows what changed since the step before."""
     stats = {(u[0], u[2], u[3]) for u in uses() if u[1] == "diffstat"}
@@ -172,7 +182,7 @@ def chapter_diffstat(_):
     expect_eq(missing, [], "chapters without their diffstat")
 
 
-@check("every anchor is used")
+@check("every anchor is used", needs=("html-builds",))
 def anchors_used(_):
     """Every ANCHOR in steps/ and tools/ is well formed and shown by some chapter: by name, or
     inside a whole-file or line-range listing, or (for a region a step kept unchanged) in an
@@ -200,7 +210,7 @@ def anchors_used(_):
     expect_eq(unused, [], "anchors no chapter shows")
 
 
-@check("kernel code is included, never pasted")
+@check("kernel code is included, never pasted", needs=("html-builds",))
 def no_pasted_code(_):
     pasted = [f"{u[0]}: a ```{u[2]} block starting {u[3]!r}" for u in uses() if u[1] == "pasted"]
     expect_eq(pasted, [], "C, assembly or linker-script blocks written into a chapter")
@@ -235,7 +245,7 @@ def parse_html(path, cache):
     return cache[path]
 
 
-@check("internal links resolve")
+@check("internal links resolve", cost=15, needs=("html-builds",))
 def links(_):
     """Every href and src in the HTML book (chapters, index, source pages) names a file that
     exists and, with a #fragment, an id on that page; no page has an id twice."""
@@ -429,7 +439,7 @@ def _link_targets(node, out):
     return out
 
 
-@check("include filter: nested, overlapping, ranges, diffs, errors")
+@check("include filter: nested, overlapping, ranges, diffs, errors", cost=15)
 def include_filter(_):
     with tempfile.TemporaryDirectory(prefix="book-filter-") as tmp:
         _write(tmp, {
@@ -512,7 +522,7 @@ def first_anchor_include():
     raise CheckFailed("no chapter includes code by anchor")
 
 
-@check("renaming an anchor breaks make book")
+@check("renaming an anchor breaks make book", cost=15, needs=("html-builds",))
 def broken_include(_):
     chapter, path, anchor = first_anchor_include()
     with tempfile.TemporaryDirectory(prefix="book-broken-") as tmp:
@@ -532,7 +542,7 @@ def broken_include(_):
                     f"expected the line {want!r} from make, got {r.stderr[-800:]!r}")
 
 
-@check("changing an anchored line changes the book")
+@check("changing an anchored line changes the book", cost=15, needs=("html-builds",))
 def edit_shows(_):
     chapter, path, anchor = first_anchor_include()
     good, _ = tools.anchors(path)
@@ -559,7 +569,7 @@ def edit_shows(_):
         expect_true(token in page, f"the changed line of {path} is not in {stem}.html")
 
 
-@check("figures made by the build")
+@check("figures made by the build", cost=15, needs=("html-builds",))
 def figures(_):
     """In a copy of the tree: a Graphviz figure and a QEMU screenshot of the first step, made
     by the rules book/README.md describes, appear in the chapter that shows them."""
@@ -593,7 +603,7 @@ def figures(_):
 # The HTML in a browser
 
 
-@check("a chapter renders in Chromium")
+@check("a chapter renders in Chromium", needs=("html-builds",))
 def screenshot(_):
     """Headless Chromium opens the first chapter's page at a phone's width; the screenshot is
     not one colour, has dark text, and the stylesheet was applied (the blue chapter number)."""
@@ -633,7 +643,7 @@ def screenshot(_):
                 "was book.css applied?")
 
 
-@check("coverage report")
+@check("coverage report", needs=("html-builds",))
 def coverage_report(_):
     """make book-coverage's numbers can be computed for every step (the figures are in the report)."""
     built()

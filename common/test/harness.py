@@ -194,14 +194,19 @@ def facts(**values):
     group.facts._values.update(values)
 
 
-def check(name, override=None, alone=False):
+def check(name, override=None, alone=False, cost=None, needs=()):
     """Decorator: register `fn` as check `name` of the file being loaded. `override` (a
     one-line reason) replaces the inherited check of that name; `alone` runs the check after
     every other one has finished, one at a time (for checks that run QEMU without -icount,
-    which slow each other down)."""
+    which slow each other down). `cost` is a guess of its seconds, for ordering a first run
+    that has no times of its own yet (a fresh clone, CI): the longest start first. `needs`
+    names checks of the same group that must have finished first (the book's checks wait for
+    the one that builds it, rather than holding a worker while it builds)."""
 
     def register(fn):
-        _current("@check").checks.append(Check(name, fn, _loading[-1].name, override, alone))
+        c = Check(name, fn, _loading[-1].name, override, alone)
+        _current("@check").checks.append(c)
+        fn.cost, fn.needs = cost, tuple(needs)
         return fn
 
     return register
@@ -390,6 +395,17 @@ class Step:
 # A running QEMU
 
 
+def _die_with_parent():
+    """QEMU is killed when the test process dies (Linux PR_SET_PDEATHSIG), so a runner that is
+    interrupted leaves no QEMU behind."""
+    try:
+        import ctypes
+        import signal
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG = 1
+    except (OSError, AttributeError):
+        pass
+
+
 class Machine:
     """QEMU raspi3b running one kernel image, deterministic under -icount shift=0,sleep=off.
 
@@ -432,7 +448,8 @@ class Machine:
         self.args = args
         self.log = open(os.path.join(self.tmp, "qemu.log"), "w+")
         self.proc = subprocess.Popen(args, stdin=subprocess.DEVNULL, stdout=self.log,
-                                     stderr=subprocess.STDOUT)
+                                     stderr=subprocess.STDOUT,
+                                     preexec_fn=_die_with_parent)
         self._deadline = time.monotonic() + timeout
         self._killer = threading.Timer(timeout, self._kill)
         self._killer.daemon = True
