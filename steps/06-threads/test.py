@@ -75,8 +75,11 @@ def yielder_lines(m, since, ids, rounds):
     return [tuple(map(int, g)) for g in YIELDER.findall(text)]
 
 
-def wait_inactive(m, ident):
-    """ps until thread `ident` has ended (it may print its last line a moment before)."""
+def wait_inactive(m, ident, last):
+    """Wait for thread `ident`'s last line (`last`, bytes), then ps until it has ended (it
+    prints that line a moment before). The wait leaves the console idle, so a thread below it
+    gets the processor; asking ps over and over would keep the console busy and starve it."""
+    m.expect(last, timeout=60, start=0)
     for _ in range(50):
         rows, _, _ = ps(m)
         if rows[ident][1] == "inactive":
@@ -208,7 +211,8 @@ def bad_input(step):
     were."""
     with console(step) as m:
         ident, _ = spawn(m, "yielder", 0)          # ends soon: an Inactive thread to name
-        wait_inactive(m, ident)
+        rounds = step.define("demo.h", "YIELDER_ROUNDS")
+        wait_inactive(m, ident, b"yielder %d: round %d at tick" % (ident, rounds))
         _, free, size = ps(m)
         missing = size - 1
         cases = [
@@ -252,8 +256,7 @@ def ps_columns(step):
                   "the idle thread and the console")
         expect_eq((free, total), (size - 2, size), "free TCBs, pool size")
         ident, _ = spawn(m, "counter", 5)
-        m.expect(f"counter {ident}: done".encode(), timeout=30)
-        rows = wait_inactive(m, ident)
+        rows = wait_inactive(m, ident, f"counter {ident}: done".encode())
         _, free, _ = ps(m)
         expect_eq(rows[ident][:3], ("counter", "inactive", "5"), "an ended counter")
         command(m, f"kill {ident}")
