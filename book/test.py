@@ -52,13 +52,14 @@ def chapters():
 # ------------------------------------------------------------------------------------------
 # The one build of the book the checks share
 
-_lock = threading.Lock()
+_locks = {"book-html": threading.Lock(), "book": threading.Lock()}
 _builds = {}
 
 
 def _make(target, timeout=600):
-    """Run `make TARGET` in the tree once; every later call gets the same result."""
-    with _lock:
+    """Run `make TARGET` in the tree once; every later call gets the same result. One lock per
+    target: a check that needs the HTML does not wait for the PDF."""
+    with _locks[target]:
         if target not in _builds:
             start = time.monotonic()
             r = run(["make", "--no-print-directory", target], timeout=timeout)
