@@ -67,11 +67,16 @@ openocd: check-setup
 	openocd -f $(PROBE) -f tools/openocd/rpi3.cfg
 
 ## jtagboot STEP=NN: load the step through JTAG (make openocd running), gdb at kernel_main
+# hbreak, not break: from step 04 on kernel_main is linked in the upper half, an address that
+# does not exist while the core runs with the MMU off. A software breakpoint is an instruction
+# written to memory at that address; a hardware one is a comparator in the core, which matches
+# the address once the kernel's MMU maps it (Arm ARM, D2 "Breakpoint exceptions"; six on the
+# Cortex-A53: its TRM, chapter 11 "Debug").
 jtagboot: need-step check-setup
 	@$(MAKE) -s -C steps/$(STEP_DIR) all
 	gdb-multiarch -q build/$(STEP_DIR)/kernel8.elf -ex 'set pagination off' -ex 'set remotetimeout 30' \
 	    -ex 'target extended-remote $(JTAG_GDB)' -ex '$(JTAG_HALT)' \
 	    -ex 'load' -ex 'set $$pc = 0x80000' \
 	    -ex 'set $$x0 = 0' -ex 'set $$x1 = 0' -ex 'set $$x2 = 0' -ex 'set $$x3 = 0' \
-	    -ex 'break *kernel_main' -ex 'continue' $(GDB_ARGS)
+	    -ex 'hbreak *kernel_main' -ex 'continue' $(GDB_ARGS)
 # ANCHOR_END: jtag

@@ -22,7 +22,7 @@ import threading
 import time
 import zlib
 
-from harness import TOP, CheckFailed, Machine, check, expect_eq, expect_true
+from harness import TOP, CheckFailed, Machine, Step, check, expect_eq, expect_true
 
 sys.path.insert(0, os.path.join(TOP, "tools", "chainboot"))
 import send  # noqa: E402  (tools/chainboot/send.py: the framing and the exchange)
@@ -65,7 +65,7 @@ def built():
         if not _built:
             try:
                 run(["make", "-s", "-C", "tools/chainboot", "all"])
-                for step in (SD_STEP, "02-uart"):
+                for step in (SD_STEP, "02-uart", "04-mmu"):
                     if os.path.isfile(os.path.join(TOP, "steps", step, "Makefile")):
                         run(["make", "-s", "-C", f"steps/{step}", "all"])
                 obj = os.path.join(B, "payload.o")
@@ -84,13 +84,14 @@ def built():
         return _built["payload"]
 
 
-def step02():
-    """Step 02's image and the first line it prints when QEMU boots it directly (the banner
-    the chainloaded copy must print too), or None while step 02 does not exist."""
-    d = os.path.join(TOP, "steps", "02-uart")
+def banner_of(step):
+    """A step's image and the first line it prints when QEMU boots it directly (the banner
+    a chainloaded or JTAG-loaded copy must print too), or None while the step does not
+    exist."""
+    d = os.path.join(TOP, "steps", step)
     if not os.path.isfile(os.path.join(d, "Makefile")):
         return None
-    img = os.path.join(TOP, "build", "02-uart", "kernel8.img")
+    img = os.path.join(TOP, "build", step, "kernel8.img")
     with Machine(img, serial=True, timeout=30) as m:
         banner = m.expect(re.compile(rb"[^\r\n]+(?=\r?\n)"), timeout=20).group(0)
     with open(img, "rb") as f:
@@ -247,7 +248,7 @@ def chainboot_loads(_):
 @check("chainboot-step02-banner", alone=True)
 def chainboot_step02(_):
     built()
-    s = step02()
+    s = banner_of("02-uart")
     if s is None:
         raise CheckFailed("steps/02-uart does not exist yet: nothing to chainload")
     image, banner = s
@@ -338,33 +339,58 @@ def chainboot_handover(_):
                     "the loader reports the device tree address it was given")
 
 
-@check("jtagboot-loads-step02-through-gdb", alone=True)
-def jtagboot_in_qemu(_):
+def jtagboot_rehearsal(step, el):
     """make jtagboot's gdb session, with QEMU's gdbstub standing in for OpenOCD: the board
-    runs the chainloader (as it would with the chainboot card), gdb loads step 02's ELF,
-    starts it at 0x80000 and stops at kernel_main; after gdb detaches, step 02 prints its
-    banner. Only 'monitor halt' differs: it is OpenOCD's command, so QEMU gets a harmless one."""
+    runs the chainloader (as it would with the chainboot card), gdb loads the step's ELF,
+    starts it at 0x80000 and stops at kernel_main; after gdb detaches, the step prints its
+    banner. QEMU's monitor halts the board where OpenOCD's 'monitor halt' would (it is
+    OpenOCD's command, so gdb sends QEMU a harmless one). QEMU logs every packet gdb sends
+    (-trace gdbstub_io_command): the breakpoint must be a hardware one, Z1, since a software
+    breakpoint (Z0) at an upper-half kernel_main cannot be written on a Pi with the MMU off."""
     built()
-    s = step02()
+    s = banner_of(step)
     if s is None:
-        raise CheckFailed("steps/02-uart does not exist yet: nothing to load")
+        raise CheckFailed(f"steps/{step} does not exist yet: nothing to load")
     _, banner = s
     tmp = tempfile.mkdtemp(prefix="jtagboot-")
     sock = os.path.join(tmp, "gdb.sock")
     try:
-        with loader_machine(extra=["-gdb", f"unix:{sock},server=on,wait=off"]) as m:
+        with loader_machine(extra=["-gdb", f"unix:{sock},server=on,wait=off",
+                                   "-trace", "gdbstub_io_command"]) as m:
             m.expect(send.READY, timeout=WAIT)
-            out = run(["make", "-s", "jtagboot", "STEP=02", f"JTAG_GDB={sock}",
+            # Halted before gdb connects: a loader polling the UART keeps QEMU's vCPU busy with
+            # device accesses, and on a loaded host gdb's first packets then wait too long.
+            m.qmp.command("stop")
+            out = run(["make", "-s", "jtagboot", f"STEP={step[:2]}", f"JTAG_GDB={sock}",
                        "JTAG_HALT=monitor info status",
                        "GDB_ARGS=-batch -ex 'info registers pc x0 cpsr'"], timeout=4 * WAIT)
+            kmain = Step(step).sym("kernel_main")
             expect_true(re.search(r"Breakpoint 1, kernel_main \(\)", out),
                         f"gdb stops at kernel_main: {out[-600:]!r}")
+            expect_true(re.search(rf"^pc\s+{kmain:#x}\s", out, re.M),
+                        f"pc at kernel_main ({kmain:#x}): {out[-300:]!r}")
+            packets = re.findall(r"Received: ([zZ][0-4]),([0-9a-f]+)", m.qemu_output())
+            expect_eq(sorted(set(packets)), [("Z1", f"{kmain:x}"), ("z1", f"{kmain:x}")],
+                      "breakpoint packets gdb sent (Z1: hardware, inserted and removed)")
             expect_true(re.search(r"^x0\s+0x0\s", out, re.M), f"x0 cleared: {out[-300:]!r}")
             cpsr = int(re.search(r"^cpsr\s+(0x[0-9a-f]+)", out, re.M).group(1), 16)
-            expect_eq((cpsr >> 2) & 3, 2, "exception level at kernel_main")
+            expect_eq((cpsr >> 2) & 3, el, "exception level at kernel_main")
             m.expect(banner, timeout=WAIT)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
+
+
+@check("jtagboot-loads-step02-through-gdb", alone=True)
+def jtagboot_in_qemu(_):
+    """Step 02 runs where it is loaded, at EL2 with the MMU off."""
+    jtagboot_rehearsal("02-uart", el=2)
+
+
+@check("jtagboot-hbreak-upper-half-step04", alone=True)
+def jtagboot_upper_half(_):
+    """Step 04's kernel_main is at 0xffffff80...: a hardware breakpoint set while the MMU is
+    off matches once the kernel has turned it on, at EL1."""
+    jtagboot_rehearsal("04-mmu", el=1)
 
 
 # --------------------------------------------------------------------------------------------
