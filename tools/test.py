@@ -193,6 +193,71 @@ def sdimage_with_firmware(_):
 
 
 # --------------------------------------------------------------------------------------------
+# The chainloader's code
+
+
+def disassembly(elf):
+    """Function name -> its instructions as (address, mnemonic, operands), from objdump."""
+    out = run([CROSS + "objdump", "-d", "--no-show-raw-insn", elf])
+    funcs, cur = {}, None
+    for line in out.splitlines():
+        m = re.match(r"^([0-9a-f]+) <([^>]+)>:$", line)
+        if m:
+            cur = funcs.setdefault(m.group(2), [])
+            continue
+        m = re.match(r"^\s+([0-9a-f]+):\s+(\S+)\s*(.*)$", line)
+        if m and cur is not None:
+            cur.append((int(m.group(1), 16), m.group(2), m.group(3)))
+    return funcs
+
+
+@check("chainboot-pullup-wait-reads-the-timer", alone=True)
+def chainboot_pullup_wait(_):
+    """The GPIO pull-up sequence waits on the generic timer, not by counting instructions: a
+    counted loop is as short as the core is fast, and with the instruction cache on the
+    Pi's core is many times faster than with it off. Read from the disassembly of uart_init
+    and what it calls: every loop in it reads CNTPCT_EL0, and there are two of them (set-up
+    and hold); CNTFRQ_EL0 gives the ticks per microsecond."""
+    built()
+    funcs = disassembly(os.path.join(B, "kernel8.elf"))
+    expect_true("uart_init" in funcs, f"uart_init in the loader's ELF: {sorted(funcs)[:20]}")
+    code = {}
+
+    def collect(name):
+        if name in code or name not in funcs:
+            return
+        code[name] = funcs[name]
+        for _, op, args in funcs[name]:
+            m = re.search(r"<([^>+]+)>", args)
+            if op == "bl" and m:
+                collect(m.group(1))
+
+    collect("uart_init")
+    loops = {}                                         # function -> its loops, all timed
+    for name, insns in code.items():
+        loops[name] = 0
+        for addr, op, args in insns:
+            m = re.match(r"([0-9a-f]+)\b", args)
+            if not (op == "b" or op.startswith(("b.", "cb", "tb"))) or not m:
+                continue
+            target = int(m.group(1), 16)
+            if target > addr:
+                continue                               # forward: not a loop
+            body = [(o, a) for (x, o, a) in insns if target <= x <= addr]
+            listing = "; ".join(f"{o} {a}".strip() for o, a in body)
+            expect_true(any(o == "mrs" and "cntpct_el0" in a for o, a in body),
+                        f"a loop in {name} that counts instead of reading the timer: {listing}")
+            loops[name] += 1
+    calls = [re.search(r"<([^>+]+)>", a).group(1) for _, o, a in code["uart_init"]
+             if o == "bl" and re.search(r"<([^>+]+)>", a)]
+    waits = loops["uart_init"] + sum(1 for c in calls if loops.get(c))
+    reads = " ".join(a for insns in code.values() for _, o, a in insns if o == "mrs")
+    expect_true("cntfrq_el0" in reads and "cntpct_el0" in reads,
+                f"uart_init reads CNTFRQ_EL0 and CNTPCT_EL0, it reads: {reads or 'nothing'}")
+    expect_eq(waits, 2, "waits on the timer in uart_init (set-up and hold)")
+
+
+# --------------------------------------------------------------------------------------------
 # Chainloading in QEMU
 
 

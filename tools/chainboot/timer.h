@@ -24,4 +24,20 @@ static inline uint64_t timer_deadline_ms(uint64_t ms)
     return timer_now() + freq / 1000 * ms;
 }
 
+/* ANCHOR: timer_delay_us */
+/* Busy-wait for at least `us` microseconds: the count may be about to tick when we start, so
+ * the wait is one tick longer than asked, never shorter. Unlike counting instructions, this
+ * takes as long with the caches on as off, at 1.2 GHz as in QEMU. */
+static inline void timer_delay_us(uint64_t us)
+{
+    uint64_t freq;
+    __asm__ volatile("mrs %0, cntfrq_el0" : "=r"(freq));
+    uint64_t ticks = (us * freq + 999999) / 1000000 + 1;
+    uint64_t start = timer_now();
+
+    while (timer_now() - start < ticks)
+        ;
+}
+/* ANCHOR_END: timer_delay_us */
+
 #endif

@@ -36,12 +36,15 @@
 #define UART_RX_PIN     15                   /* GPIO15 = RXD1 in ALT5, header pin 10 */
 #define BAUD_115200     270                  /* 250 MHz / (8 * 271) = 115313 baud, 0.1 % off */
 
-/* The GPIO pull controls need this many cycles of set-up and hold (BCM2835 section 6.1). */
-static void delay_cycles(unsigned n)
-{
-    while (n--)
-        __asm__ volatile("nop");
-}
+/* ANCHOR: gppud_wait */
+/* The pull-up/down sequence needs 150 cycles of set-up and of hold around the clock pulse
+ * (BCM2835 ARM Peripherals, section 6.1, the steps under GPPUDCLKn) without saying of which
+ * clock. Counting instructions cannot measure that: 150 nops last long enough only while the
+ * instruction cache is off (from the cache, 0.125 us at 1.2 GHz). The generic timer can: 150
+ * cycles of the slowest clock in sight, the timer's own 19.2 MHz (CNTFRQ_EL0 on a Pi 3),
+ * last 7.8 us; of the 250 MHz core clock, 0.6 us. 10 us covers both, twice at each boot. */
+#define GPPUD_WAIT_US   10
+/* ANCHOR_END: gppud_wait */
 
 /* ANCHOR: uart_init */
 /*
@@ -68,9 +71,9 @@ void uart_init(void)
     /* Pull-ups: a serial line idles high, so an unplugged adapter reads as silence, not noise.
      * The sequence: set the control, wait, clock it into the pins, wait, remove both. */
     mmio_write32(GPPUD, GPIO_PUD_UP);
-    delay_cycles(150);
+    timer_delay_us(GPPUD_WAIT_US);        /* set-up time */
     mmio_write32(GPPUDCLK0, (1u << UART_TX_PIN) | (1u << UART_RX_PIN));
-    delay_cycles(150);
+    timer_delay_us(GPPUD_WAIT_US);        /* hold time */
     mmio_write32(GPPUD, GPIO_PUD_OFF);
     mmio_write32(GPPUDCLK0, 0);
 
