@@ -116,6 +116,29 @@ def sd_read(img, name, tmp):
         return f.read()
 
 
+FW_FILES = ("bootcode.bin", "start.elf", "fixup.dat")
+DTB_FILES = ("bcm2710-rpi-3-b.dtb", "bcm2710-rpi-3-b-plus.dtb")
+
+
+def fake_firmware(folder, names):
+    """Stand-ins for the Pi's files, random bytes under their names; returns name -> bytes."""
+    os.makedirs(folder, exist_ok=True)
+    blobs = {}
+    for name in names:
+        blobs[name] = random.Random(name).randbytes(3000)
+        with open(os.path.join(folder, name), "wb") as f:
+            f.write(blobs[name])
+    return blobs
+
+
+def make_fails(args):
+    """Run make, expecting it to fail; returns its stderr."""
+    r = subprocess.run(["make", "-s"] + args, capture_output=True, text=True, timeout=120,
+                       cwd=TOP)
+    expect_true(r.returncode != 0, f"make {' '.join(args)} should fail, it said {r.stdout!r}")
+    return r.stderr
+
+
 def check_card(img, tmp, kernel, firmware):
     with open(img, "rb") as f:
         disk = f.read()
@@ -134,9 +157,7 @@ def check_card(img, tmp, kernel, firmware):
                 run(["file", "-b", part]), f"partition is FAT32: {run(['file', '-b', part])}")
     expect_true(re.search(r"\d+ files?, \d+/\d+ clusters", out), f"fsck.vfat: {out!r}")
     # ... and holds the files, kernel8.img and config.txt byte for byte.
-    want = ["config.txt", "kernel8.img", "readme.txt"]
-    if firmware:
-        want += ["bootcode.bin", "fixup.dat", "start.elf"]
+    want = ["config.txt", "kernel8.img", "readme.txt"] + [f.lower() for f in firmware]
     expect_eq(sd_files(img), sorted(want), "files on the card")
     expect_true(sd_read(img, "kernel8.img", tmp) == kernel,
                 "kernel8.img on the card differs from the build")
@@ -160,36 +181,64 @@ def sdimage_without_firmware(_):
                     f"a note on the missing firmware in make's output, got {out!r}")
         with open(os.path.join(TOP, "build", SD_STEP, "kernel8.img"), "rb") as f:
             kernel = f.read()
-        readme = check_card(os.path.join(tmp, f"{SD_STEP}.img"), tmp, kernel, firmware=False)
+        readme = check_card(os.path.join(tmp, f"{SD_STEP}.img"), tmp, kernel, firmware=())
         expect_true("MISSING" in readme and "raspberrypi/firmware" in readme,
                     f"README.txt says what is missing and where it comes from: {readme[:300]!r}")
 
 
 @check("sdimage-with-firmware", alone=True)
 def sdimage_with_firmware(_):
+    """FIRMWARE holds what a Pi 3 needs, both Pi 3 device trees and a file the card does not
+    need (start4.elf, a Pi 4's): the card gets the first five, byte for byte."""
     built()
     with tempfile.TemporaryDirectory() as tmp:
         fw = os.path.join(tmp, "fw")
-        os.mkdir(fw)
-        blobs = {}
-        for name in ("bootcode.bin", "start.elf", "fixup.dat"):   # stand-ins, random bytes
-            blobs[name] = random.Random(name).randbytes(3000)
-            with open(os.path.join(fw, name), "wb") as f:
-                f.write(blobs[name])
+        blobs = fake_firmware(fw, FW_FILES + DTB_FILES)
+        fake_firmware(fw, ["start4.elf"])
         run(["make", "-s", "sdimage-chainboot", f"FIRMWARE={fw}", f"SD_DIR={tmp}"])
         img = os.path.join(tmp, "chainboot.img")
         with open(LOADER, "rb") as f:
-            check_card(img, tmp, f.read(), firmware=True)
+            readme = check_card(img, tmp, f.read(), firmware=FW_FILES + DTB_FILES)
         for name, data in blobs.items():
             expect_true(sd_read(img, name, tmp) == data, f"{name} on the card differs")
+        expect_true("bcm2710-rpi-3-b-plus.dtb" in readme and " x0" in readme,
+                    f"README.txt says what the device trees are for: {readme[:600]!r}")
         # A firmware folder without the files is an error, not a card that cannot boot.
         os.remove(os.path.join(fw, "start.elf"))
-        r = subprocess.run(["make", "-s", "sdimage-chainboot", f"FIRMWARE={fw}",
-                            f"SD_DIR={tmp}/x"], capture_output=True, text=True, timeout=120,
-                           cwd=TOP)
-        expect_true(r.returncode != 0 and "start.elf" in r.stderr,
-                    f"make with an incomplete FIRMWARE folder fails naming start.elf, "
-                    f"got status {r.returncode}: {r.stderr[-300:]!r}")
+        err = make_fails(["sdimage-chainboot", f"FIRMWARE={fw}", f"SD_DIR={tmp}/x"])
+        expect_true("lacks start.elf" in err and re.search(r"holds: bootcode.bin, .*start4.elf", err),
+                    f"make names start.elf and lists what the folder holds: {err[-400:]!r}")
+
+
+@check("sdimage-refuses-firmware-of-another-pi", alone=True)
+def sdimage_other_pi(_):
+    """A Pi 4's boot folder (start4.elf, fixup4.dat, its own device tree, no bootcode.bin) is
+    the usual wrong download: make fails, lists what it found and says whose files they are."""
+    built()
+    with tempfile.TemporaryDirectory() as tmp:
+        fw = os.path.join(tmp, "fw")
+        fake_firmware(fw, ["start4.elf", "fixup4.dat", "bcm2711-rpi-4-b.dtb"])
+        err = make_fails(["sdimage", f"STEP={SD_STEP}", f"FIRMWARE={fw}", f"SD_DIR={tmp}"])
+        for want in ("bootcode.bin, start.elf, fixup.dat", "fixup4.dat, start4.elf, 1 .dtb file",
+                     "Raspberry Pi 4", "raspberrypi/firmware"):
+            expect_true(want in err, f"make's error says {want!r}: {err[-500:]!r}")
+        expect_true(not os.path.exists(os.path.join(tmp, f"{SD_STEP}.img")),
+                    "no card image is left behind")
+
+
+@check("sdimage-without-device-trees-x0-is-0", alone=True)
+def sdimage_without_dtbs(_):
+    """The device trees are optional: without them the card is made, and make says that the
+    firmware will then pass x0 = 0."""
+    built()
+    with tempfile.TemporaryDirectory() as tmp:
+        fw = os.path.join(tmp, "fw")
+        fake_firmware(fw, FW_FILES)
+        out = run(["make", "-s", "sdimage", f"STEP={SD_STEP}", f"FIRMWARE={fw}", f"SD_DIR={tmp}"])
+        expect_true("bcm2710-rpi-3-b.dtb or bcm2710-rpi-3-b-plus.dtb" in out and "x0 is 0" in out,
+                    f"make says the card has no device tree and what x0 will be: {out!r}")
+        with open(os.path.join(TOP, "build", SD_STEP, "kernel8.img"), "rb") as f:
+            check_card(os.path.join(tmp, f"{SD_STEP}.img"), tmp, f.read(), firmware=FW_FILES)
 
 
 # --------------------------------------------------------------------------------------------
@@ -302,6 +351,10 @@ def chainboot_loads(_):
         loader = send.Loader(MachineLine(m))
         loader.upload(image, ready_timeout=WAIT, answer_timeout=WAIT)
         m.expect(PAYLOAD_BANNER, timeout=WAIT)
+        # QEMU's x0 points at an ATAG list, not a device tree (a Pi's card without .dtb
+        # files gives 0): the loader says so rather than call it a device tree.
+        expect_true(b"no device tree (x0 = 0x100)" in m.transcript,
+                    "the loader says x0 holds no device tree")
         got = m.read_phys(0x80000, len(image))
         if got != image:
             first = next(i for i in range(len(image)) if got[i:i + 1] != image[i:i + 1])
@@ -393,6 +446,7 @@ def chainboot_handover(_):
         for reg, v in enumerate(values):
             regs[8 * reg:8 * reg + 8] = v.to_bytes(8, "little")
         g.ok("G" + regs.hex())                     # (QEMU answers 'P' only to a gdb with XML)
+        g.ok(f"M{values[0]:x},4:d00dfeed")         # a device tree's magic number where x0 points
         g.resume()
         send.Loader(MachineLine(m)).upload(image, ready_timeout=WAIT, answer_timeout=WAIT)
         thread = g.wait_stop(WAIT)
@@ -400,7 +454,7 @@ def chainboot_handover(_):
         expect_eq(g.reg(1, g.PC), 0x80000, "PC of the loaded kernel's first instruction")
         expect_eq([g.reg(1, r) for r in range(4)], values, "x0-x3 at the kernel's entry")
         expect_eq((g.reg(1, g.CPSR) >> 2) & 3, 2, "exception level at the kernel's entry")
-        expect_true(b"device tree at 0x2eff2a00" in m.transcript,
+        expect_true(b"device tree at 0x2eff2a00\r\n" in m.transcript,
                     "the loader reports the device tree address it was given")
 
 

@@ -18,7 +18,7 @@ _start:
     and     x4, x4, #0xff           // Aff0: core number
     cbnz    x4, secondary           // only core 0 loads kernels
 
-    mov     x19, x0                 // keep the firmware's x0-x3 (x0 = device tree) for the
+    mov     x19, x0                 // keep the firmware's x0-x3 (x0: device tree or 0) for the
     mov     x20, x1                 // kernel we will load; x19-x22 are callee-saved, so
     mov     x21, x2                 // they survive until loader_main takes them over
     mov     x22, x3

@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 #include "crc32.h"
+#include "mmio.h"
 #include "timer.h"
 #include "uart.h"
 
@@ -16,6 +17,8 @@
 #define FRAME_MAGIC       "BOOT"       /* starts every frame; the loader hunts for it */
 #define IDLE_ANNOUNCE_MS  1000         /* say "ready" again after this long without input */
 #define BYTE_TIMEOUT_MS   2000         /* a frame that stalls this long is given up */
+#define FDT_MAGIC         0xd00dfeedu  /* a device tree's first word, big-endian
+                                          (Devicetree Specification, 5.2 "Header") */
 
 /* link.ld: the loader's first byte in its relocated home. A kernel must end below it. */
 extern char __loader_start[];
@@ -24,8 +27,9 @@ extern char __loader_start[];
 void boot_kernel(uint64_t x0, uint64_t x1, uint64_t x2, uint64_t x3, uint64_t entry)
     __attribute__((noreturn));
 
-/* What the firmware left in x0-x3 for kernel8.img (x0: the device tree's address), kept to
- * be handed on unchanged to the kernel we load. */
+/* What the firmware left in x0-x3 for kernel8.img, kept to be handed on unchanged to the
+ * kernel we load. x0 is the address of the device tree the firmware loaded from the card
+ * (bcm2710-rpi-3-b.dtb or bcm2710-rpi-3-b-plus.dtb), or 0 when the card has none. */
 static struct {
     uint64_t x0, x1, x2, x3;
 } firmware_args;
@@ -36,6 +40,17 @@ static uint64_t current_el(void)
     __asm__ volatile("mrs %0, CurrentEL" : "=r"(v));
     return (v >> 2) & 3;                /* CurrentEL.EL, bits [3:2] */
 }
+
+/* ANCHOR: device_tree */
+/* Whether `addr` (the firmware's x0) holds a device tree: RAM below the peripherals, and the
+ * magic number in the first word. QEMU passes 0x100, where it put an old ATAG list instead. */
+static int is_device_tree(uint64_t addr)
+{
+    if (addr == 0 || addr % 4 != 0 || addr >= MMIO_BASE)
+        return 0;
+    return __builtin_bswap32(*(volatile uint32_t *)addr) == FDT_MAGIC;
+}
+/* ANCHOR_END: device_tree */
 
 /* ANCHOR: load_limit */
 /*
@@ -171,9 +186,9 @@ void loader_main(uint64_t x0, uint64_t x1, uint64_t x2, uint64_t x3)
     uart_puthex((uint64_t)__loader_start);
     uart_puts(", EL");
     uart_putdec(current_el());
-    uart_puts(", device tree at ");
+    uart_puts(is_device_tree(x0) ? ", device tree at " : ", no device tree (x0 = ");
     uart_puthex(x0);
-    uart_puts("\n");
+    uart_puts(is_device_tree(x0) ? "\n" : ")\n");
 
     for (;;) {
         uart_puts("chainboot: ready for a BOOT frame of at most ");

@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """Build an SD-card image for a Raspberry Pi 3 without root: an MBR with one FAT32 partition
-holding config.txt, kernel8.img, README.txt and, when given, the Pi's firmware files.
+holding config.txt, kernel8.img, README.txt and, when given, the Pi's firmware files and the
+Pi 3's device trees.
 
     mksd.py --kernel build/02-uart/kernel8.img --what "step 02-uart" \\
             --rebuild "make sdimage STEP=02" [--firmware DIR] build/sd/02-uart.img
@@ -22,7 +23,8 @@ SECTOR = 512
 PART_START = 2048                 # first sector of the partition: 1 MiB, as SD cards like
 PART_SECTORS = 64 * 2048          # 64 MiB: comfortably above FAT32's minimum of 65525 clusters
 FAT32_LBA = 0x0C                  # partition type "FAT32, LBA-addressed", which the Pi reads
-FIRMWARE = ("bootcode.bin", "start.elf", "fixup.dat")
+FIRMWARE = ("bootcode.bin", "start.elf", "fixup.dat")   # a Pi 3 boots with nothing less
+DEVICE_TREES = ("bcm2710-rpi-3-b.dtb", "bcm2710-rpi-3-b-plus.dtb")  # x0 points at one, or is 0
 # ANCHOR_END: layout
 
 
@@ -44,24 +46,51 @@ def mbr():
 # ANCHOR_END: mbr
 
 
+# ANCHOR: check_firmware
+def check_firmware(folder):
+    """The Pi 3's boot files in `folder`, or exit naming what is missing and listing what is
+    there: a folder meant for another Pi (start4.elf, no bootcode.bin) is the usual mistake,
+    and a card made from it would boot nothing, without a word."""
+    if not os.path.isdir(folder):
+        sys.exit(f"mksd.py: FIRMWARE={folder} is not a directory")
+    names = sorted(os.listdir(folder))
+    missing = [f for f in FIRMWARE if f not in names]
+    if not missing:
+        return FIRMWARE
+    boot = [n for n in names if n.endswith((".bin", ".elf", ".dat"))]
+    dtbs = [n for n in names if n.endswith(".dtb")]
+    found = ", ".join(boot) or "no .bin, .elf or .dat file"
+    if dtbs:
+        found += f", {len(dtbs)} .dtb file" + ("s" if len(dtbs) > 1 else "")
+    hint = ""
+    if any(n.startswith(("start4", "fixup4")) for n in names):
+        hint = ("\n         start4*.elf and fixup4*.dat are a Raspberry Pi 4's firmware; a Pi 3 "
+                "needs start.elf and fixup.dat")
+    sys.exit(f"mksd.py: error: FIRMWARE={folder} lacks {', '.join(missing)}, which a "
+             f"Raspberry Pi 3 needs to boot.\n         It holds: {found}.{hint}\n"
+             f"         All of them are in the raspberrypi/firmware repository, folder boot/.")
+# ANCHOR_END: check_firmware
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     ap.add_argument("--kernel", required=True, help="kernel8.img to put on the card")
     ap.add_argument("--what", required=True, help="what the kernel is, for README.txt")
     ap.add_argument("--rebuild", required=True, help="the make command that built this card")
-    ap.add_argument("--firmware", help="directory with bootcode.bin, start.elf, fixup.dat")
+    ap.add_argument("--firmware", help="directory with bootcode.bin, start.elf, fixup.dat "
+                    "and (optional) the Pi 3's .dtb files")
     ap.add_argument("out", help="image file to write")
     args = ap.parse_args()
 
     firmware = []
+    trees = []
     if args.firmware:
-        missing = [f for f in FIRMWARE if not os.path.isfile(os.path.join(args.firmware, f))]
-        if missing:
-            sys.exit(f"mksd.py: {args.firmware} lacks {', '.join(missing)} (from the "
-                     f"raspberrypi/firmware repository, folder boot/)")
-        firmware = [os.path.join(args.firmware, f) for f in FIRMWARE]
+        firmware = [os.path.join(args.firmware, f) for f in check_firmware(args.firmware)]
+        trees = [f for f in DEVICE_TREES if os.path.isfile(os.path.join(args.firmware, f))]
+        firmware += [os.path.join(args.firmware, f) for f in trees]
 
-    note = ("bootcode.bin, start.elf, fixup.dat from " + os.path.abspath(args.firmware)
+    note = ("bootcode.bin, start.elf, fixup.dat"
+            + "".join(", " + t for t in trees) + " from " + os.path.abspath(args.firmware)
             if firmware else "MISSING (bootcode.bin, start.elf, fixup.dat): see below")
     with open(os.path.join(HERE, "README.txt")) as f:
         readme = (f.read().replace("@WHAT@", args.what).replace("@FIRMWARE@", note)
@@ -97,7 +126,11 @@ def main():
 
     print(f"sdimage: {args.out} ({(PART_START + PART_SECTORS) * SECTOR // 2**20} MiB): "
           f"config.txt, README.txt, kernel8.img ({args.what})"
-          + (", " + ", ".join(FIRMWARE) if firmware else ""))
+          + "".join(", " + os.path.basename(p) for p in firmware))
+    if firmware and len(trees) < len(DEVICE_TREES):
+        print("sdimage: note: no " + " or ".join(t for t in DEVICE_TREES if t not in trees)
+              + " in " + args.firmware + ":\n         on a Pi that needs it, the firmware "
+              "passes no device tree and x0 is 0 (the book's kernels do not need one)")
     if not firmware:
         print("sdimage: note: the Pi's firmware (bootcode.bin, start.elf, fixup.dat) is not on "
               "the card.\n         Get them from the raspberrypi/firmware repository, folder "
