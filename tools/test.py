@@ -1,9 +1,11 @@
 """Checks for the real-hardware tools (group "tools"): the SD-card image, the serial
 chainloader with its sender, and the OpenOCD configuration.
 
-What can be checked without a Pi is checked here: the card's filesystem and files, the whole
-chainloading exchange against QEMU's mini UART (including refusals and the hand-over of
-x0-x3), the sender's serial-device path on a pseudo-terminal, and that OpenOCD accepts the
+What can be checked without a Pi is checked here: the card's filesystem and files (and the
+refusal of a FIRMWARE folder that cannot boot a Pi 3), the whole chainloading exchange against
+QEMU's mini UART (including refusals and the hand-over of x0-x3), the loader's pull-up wait in
+its machine code, the sender's serial-device path on a pseudo-terminal, make jtagboot's gdb
+session against QEMU's gdbstub (hardware breakpoints), and that OpenOCD accepts the
 configuration. The rest (real clocks, real wiring, a real probe) is the appendix's business.
 """
 
