@@ -395,15 +395,12 @@ class Step:
 # A running QEMU
 
 
-def _die_with_parent():
-    """QEMU is killed when the test process dies (Linux PR_SET_PDEATHSIG), so a runner that is
-    interrupted leaves no QEMU behind."""
-    try:
-        import ctypes
-        import signal
-        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG = 1
-    except (OSError, AttributeError):
-        pass
+def _with_parent_death(args):
+    """QEMU is killed when the thread that started it dies (Linux's parent-death signal, set
+    by util-linux's setpriv before it runs QEMU), so an interrupted runner leaves no QEMU
+    behind. (Not a preexec_fn: that may deadlock a child forked from a threaded program.)"""
+    setpriv = shutil.which("setpriv")
+    return [setpriv, "--pdeathsig", "KILL"] + args if setpriv else args
 
 
 class Machine:
@@ -447,9 +444,8 @@ class Machine:
         args += list(extra)
         self.args = args
         self.log = open(os.path.join(self.tmp, "qemu.log"), "w+")
-        self.proc = subprocess.Popen(args, stdin=subprocess.DEVNULL, stdout=self.log,
-                                     stderr=subprocess.STDOUT,
-                                     preexec_fn=_die_with_parent)
+        self.proc = subprocess.Popen(_with_parent_death(args), stdin=subprocess.DEVNULL,
+                                     stdout=self.log, stderr=subprocess.STDOUT)
         self._deadline = time.monotonic() + timeout
         self._killer = threading.Timer(timeout, self._kill)
         self._killer.daemon = True

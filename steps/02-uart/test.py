@@ -104,17 +104,24 @@ def random_flood(step):
 @check("banner")
 def banner(step):
     """The banner names the step, the exception level, core 0, the timer and the kernel's
-    extent, then (from step 03) what the firmware says about the board, then the prompt. It
-    is the very first thing on the line: nothing before it."""
+    extent, then (from step 03) what the firmware says about the board, then (from step 07)
+    the first user program's lines, then the prompt. It is the very first thing on the line:
+    nothing before it."""
     start, end = step.sym("__kernel_start"), step.sym("__kernel_end")
     el = boot.C_MODES[step.facts.c_mode][0]
     with step.boot(timeout=30) as m:
         m.expect(PROMPT, timeout=20)
-        want = (f"{step.name}: {step.facts.title}\r\n"
+        head = (f"{step.name}: {step.facts.title}\r\n"
                 f"EL{el} on core 0, timer 62500000 Hz, kernel 0x{start:08x}-0x{end:08x}\r\n"
                 + step.facts.banner_board.replace("\n", "\r\n")
-                + "Type 'help' for the commands.\r\n> ").encode()
-        expect_eq(bytes(m.transcript), want, "the banner and first prompt, byte for byte")
+                + "Type 'help' for the commands.\r\n").encode()
+        got = bytes(m.transcript)
+    expect_eq(got[:len(head)], head, "the banner, byte for byte")
+    # From step 07 the first user program prints before the first prompt: the fact
+    # init_lines holds a regex for each of its lines.
+    rest = got[len(head):].decode(errors="replace")
+    want = "".join(line + r"\r\n" for line in step.facts.get("init_lines", ())) + "> "
+    expect_true(re.fullmatch(want, rest), f"after the banner: {rest!r}, want /{want}/")
 
 
 @check("help")

@@ -37,26 +37,6 @@ EC_DABT_LOWER, EC_IABT_LOWER, EC_UNKNOWN, EC_FP, EC_PC_ALIGN, EC_BRK, EC_SVC = (
     0x24, 0x20, 0x00, 0x07, 0x22, 0x3C, 0x15)
 
 
-@check("banner", override="init, the first user program, prints and ends before the first prompt")
-def banner(step):
-    """The banner as step 02 checks it, byte for byte, then init's lines (the fact init_lines),
-    then the first prompt: nothing else, nothing before."""
-    import boot
-    start_, end = step.sym("__kernel_start"), step.sym("__kernel_end")
-    el = boot.C_MODES[step.facts.c_mode][0]
-    with step.boot(timeout=30) as m:
-        m.expect(PROMPT, timeout=20)
-        head = (f"{step.name}: {step.facts.title}\r\n"
-                f"EL{el} on core 0, timer 62500000 Hz, kernel 0x{start_:08x}-0x{end:08x}\r\n"
-                + step.facts.banner_board.replace("\n", "\r\n")
-                + "Type 'help' for the commands.\r\n").encode()
-        got = bytes(m.transcript)
-    expect_eq(got[:len(head)], head, "the banner, byte for byte")
-    rest = got[len(head):].decode(errors="replace")
-    want = "".join(line + r"\r\n" for line in step.facts.init_lines) + "> "
-    expect_true(re.fullmatch(want, rest), f"after the banner: {rest!r}, want /{want}/")
-
-
 @check("ps-columns", override="ps gains an ASID column and a line of free frames and ASIDs; init is TCB 2")
 def ps_columns(step):
     """ps: the header with ASID, the idle thread and the console (no ASID: kernel threads),
