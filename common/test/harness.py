@@ -418,6 +418,7 @@ class Machine:
     def __init__(self, img, serial=True, gdb=False, paused=False, timeout=60, extra=(),
                  icount=True, display=False):
         started.machines.append(self)
+        self.phases = [("start", time.monotonic())]   # when each step of its life happened
         self.tmp = tempfile.mkdtemp(prefix="bootbook-")
         self.transcript = bytearray()
         self.timeout = timeout
@@ -446,6 +447,7 @@ class Machine:
         self.log = open(os.path.join(self.tmp, "qemu.log"), "w+")
         self.proc = subprocess.Popen(_with_parent_death(args), stdin=subprocess.DEVNULL,
                                      stdout=self.log, stderr=subprocess.STDOUT)
+        self.phases.append(("spawned", time.monotonic()))
         self._deadline = time.monotonic() + timeout
         self._killer = threading.Timer(timeout, self._kill)
         self._killer.daemon = True
@@ -457,7 +459,9 @@ class Machine:
             if serial:
                 self.serial = self._connect(serial_path)
                 self.serial.setblocking(False)
+            self.phases.append(("serial connected", time.monotonic()))
             self.qmp = Qmp(self._connect(qmp_path))
+            self.phases.append(("monitor connected", time.monotonic()))
             if gdb or paused:
                 self.gdb = GdbClient(self._connect(gdb_path))
         except OSError as e:
@@ -506,6 +510,7 @@ class Machine:
         self.close()
 
     def close(self):
+        self.phases.append(("closing", time.monotonic()))
         self._killer.cancel()
         for s in (self.serial, self.qmp and self.qmp.sock, self.gdb and self.gdb.sock):
             if s:
@@ -516,8 +521,10 @@ class Machine:
         if self.proc.poll() is None:
             self.proc.kill()
         self.proc.wait()
+        self.phases.append(("exited", time.monotonic()))
         self.log.close()
         shutil.rmtree(self.tmp, ignore_errors=True)
+        self.phases.append(("cleaned up", time.monotonic()))
 
     # ---- serial ----------------------------------------------------------------------------
 

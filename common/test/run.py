@@ -44,11 +44,26 @@ def build_step(name):
         raise harness.CheckFailed("build failed:\n" + (r.stdout + r.stderr)[-2000:])
 
 
-def run_one(fn, arg):
+SLOW = 20  # seconds: a check slower than this says, with -v, where its machines' time went
+
+
+def phases(t0):
+    """One line per machine the check started: the times of its steps, from the check's start."""
+    out = []
+    for m in harness.started.machines:
+        steps = ", ".join(f"{name} {t - t0:.1f}" for name, t in m.phases)
+        out.append(f"    machine: {steps}")
+    return out
+
+
+def run_one(fn, arg, verbose=False):
     """Run one check; returns (ok, message, serial tails of the machines it started)."""
     harness.started.machines = []
+    t0 = time.monotonic()
     try:
         fn(arg)
+        if verbose and time.monotonic() - t0 > SLOW:
+            return True, "\n".join(phases(t0)), []
         return True, "", []
     except harness.CheckFailed as e:
         msg = str(e)
@@ -172,7 +187,7 @@ def run_all(groups, workers, verbose, times):
         if j.after:
             return False, "not run: the step did not build", []
         t0 = time.monotonic()
-        r = run_one(j.fn, j.arg)
+        r = run_one(j.fn, j.arg, verbose)
         took[j.key] = time.monotonic() - t0
         return r
 
@@ -248,6 +263,8 @@ def run_all(groups, workers, verbose, times):
             if ok:
                 passed += 1
                 print(f"PASS {j.label}{t}", flush=True)
+                if msg:                   # -v, and the check was slow: where the time went
+                    print(msg, flush=True)
             else:
                 failed += 1
                 failures[j.label] = msg
