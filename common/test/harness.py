@@ -477,6 +477,11 @@ class Machine:
                               + (f"exited with status {status}" if status is not None
                                  else "still running")
                               + (f", its output: {output!r}" if output else ", no output"))
+        except StartFailed as e:
+            where = self.threads_state()
+            self.phases.append((f"start failed, threads {where}:", time.monotonic()))
+            self.close()
+            raise StartFailed(f"{e}; QEMU's threads: {where}") from None
         except Exception:
             self.close()
             raise
@@ -502,6 +507,22 @@ class Machine:
                 if time.monotonic() > end:
                     raise CheckFailed(f"QEMU did not open {os.path.basename(path)} within 10 s")
                 time.sleep(0.02)
+
+    def threads_state(self):
+        """QEMU's threads as Linux sees them (name, state, kernel wait channel): what a stuck
+        QEMU is waiting for."""
+        out = []
+        for task in sorted(os.listdir(f"/proc/{self.proc.pid}/task")) if os.path.isdir(
+                f"/proc/{self.proc.pid}/task") else []:
+            base = f"/proc/{self.proc.pid}/task/{task}"
+            try:
+                with open(base + "/comm") as f, open(base + "/stat") as g, \
+                        open(base + "/wchan") as h:
+                    out.append(f"{f.read().strip()}:{g.read().rsplit(')', 1)[1].split()[0]}:"
+                               f"{h.read().strip() or '-'}")
+            except OSError:
+                pass
+        return " ".join(out) or "(gone)"
 
     def qemu_output(self):
         self.log.flush()
@@ -658,12 +679,12 @@ class Qmp:
         self.buf = b""
         try:
             self._read(timeout=START_WAIT)  # the greeting
+            self.command("qmp_capabilities", timeout=START_WAIT)
         except CheckFailed as e:
-            # Seen about once in 400 starts on a loaded host: QEMU accepts the serial line,
-            # then neither greets on its monitor nor runs on. Its start is tried again
-            # (Step.boot) rather than waiting out the whole run's limit.
-            raise StartFailed(f"no greeting on QEMU's monitor within {START_WAIT} s ({e})")
-        self.command("qmp_capabilities")
+            # Seen about once in 200 starts on a loaded host: QEMU accepts the serial line,
+            # then its monitor stops answering. Its start is tried again (Step.boot) rather
+            # than waiting out the whole run's limit.
+            raise StartFailed(f"QEMU's monitor did not answer within {START_WAIT} s ({e})")
 
     def _read(self, timeout=60):
         end = time.monotonic() + timeout
@@ -679,13 +700,13 @@ class Qmp:
         line, self.buf = self.buf.split(b"\n", 1)
         return json.loads(line)
 
-    def command(self, name, args=None):
+    def command(self, name, args=None, timeout=60):
         msg = {"execute": name}
         if args:
             msg["arguments"] = args
         self.sock.sendall(json.dumps(msg).encode() + b"\n")
         while True:
-            reply = self._read()
+            reply = self._read(timeout)
             if "return" in reply:
                 return reply["return"]
             if "error" in reply:

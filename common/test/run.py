@@ -44,7 +44,7 @@ def build_step(name):
         raise harness.CheckFailed("build failed:\n" + (r.stdout + r.stderr)[-2000:])
 
 
-SLOW = 20  # seconds: a check slower than this says, with -v, where its machines' time went
+SLOW = 10  # seconds: a check slower than this says, with -v, where its machines' time went
 
 
 def phases(t0):
