@@ -398,6 +398,24 @@ class Step:
 # A running QEMU
 
 
+def wait_readable(sock, timeout, pump=None):
+    """Wait until `sock` has something to read, at most `timeout` seconds; True if it has.
+    Meanwhile `pump()` keeps the serial line read: QEMU writes the guest's output to its
+    socket a byte at a time, so a few hundred unread bytes fill the socket's buffer, and
+    QEMU then waits for room while holding its global lock, so that its monitor and gdbstub
+    stop answering too. Whoever waits on QEMU must keep reading the guest's output."""
+    end = time.monotonic() + timeout
+    while True:
+        left = end - time.monotonic()
+        r, _, _ = select.select([sock], [], [], max(0, min(left, 0.02 if pump else left)))
+        if r:
+            return True
+        if left <= 0:
+            return False
+        if pump:
+            pump()
+
+
 def _with_parent_death(args):
     """QEMU is killed when the thread that started it dies (Linux's parent-death signal, set
     by util-linux's setpriv before it runs QEMU), so an interrupted runner leaves no QEMU
@@ -463,10 +481,10 @@ class Machine:
                 self.serial = self._connect(serial_path)
                 self.serial.setblocking(False)
             self.phases.append(("serial connected", time.monotonic()))
-            self.qmp = Qmp(self._connect(qmp_path))
+            self.qmp = Qmp(self._connect(qmp_path), pump=self._pump)
             self.phases.append(("monitor connected", time.monotonic()))
             if gdb or paused:
-                self.gdb = GdbClient(self._connect(gdb_path))
+                self.gdb = GdbClient(self._connect(gdb_path), pump=self._pump)
         except OSError as e:
             # Say what QEMU said: a socket error while starting usually means QEMU died.
             time.sleep(0.2)
@@ -556,6 +574,11 @@ class Machine:
 
     def _left(self, timeout):
         return min(timeout, self._deadline - time.monotonic())
+
+    def _pump(self):
+        """Read whatever the guest has sent, without waiting (see wait_readable)."""
+        if self.serial is not None:
+            self.poll(0)
 
     def poll(self, wait=0):
         """Add to the transcript what the UART sends within `wait` seconds (none: what has
@@ -674,8 +697,9 @@ class Machine:
 class Qmp:
     """Minimal QMP client: one command at a time, events skipped."""
 
-    def __init__(self, sock):
+    def __init__(self, sock, pump=None):
         self.sock = sock
+        self.pump = pump
         self.buf = b""
         try:
             self._read(timeout=START_WAIT)  # the greeting
@@ -689,9 +713,7 @@ class Qmp:
     def _read(self, timeout=60):
         end = time.monotonic() + timeout
         while b"\n" not in self.buf:
-            left = end - time.monotonic()
-            r, _, _ = select.select([self.sock], [], [], max(left, 0))
-            if not r:
+            if not wait_readable(self.sock, end - time.monotonic(), self.pump):
                 raise CheckFailed("QEMU monitor did not answer")
             data = self.sock.recv(65536)
             if not data:
@@ -723,15 +745,16 @@ class GdbClient:
 
     PC, CPSR = 32, 33
 
-    def __init__(self, sock):
+    def __init__(self, sock, pump=None):
         self.sock = sock
+        self.pump = pump                  # keeps the serial line read while we wait
         self.buf = b""
         self.breakpoints = set()
         self._last_stop = None
-        self.sock.settimeout(30)
+        self.sock.settimeout(30)          # for sends; receives wait in wait_readable
 
     def _recv_packet(self, timeout=30):
-        self.sock.settimeout(timeout)
+        end = time.monotonic() + timeout
         while True:
             i = self.buf.find(b"$")
             j = self.buf.find(b"#", i + 1) if i >= 0 else -1
@@ -740,10 +763,9 @@ class GdbClient:
                 self.buf = self.buf[j + 3:]
                 self.sock.sendall(b"+")
                 return body.decode()
-            try:
-                data = self.sock.recv(65536)
-            except socket.timeout:
+            if not wait_readable(self.sock, end - time.monotonic(), self.pump):
                 raise CheckFailed(f"gdbstub: no answer within {timeout} s")
+            data = self.sock.recv(65536)
             if not data:
                 raise CheckFailed("gdbstub closed the connection")
             self.buf += data

@@ -7,6 +7,7 @@ import os
 import re
 import subprocess
 
+from boot import start as boot_start
 from console import command, console, field, hex_field
 from harness import CheckFailed, check, expect_eq, expect_true, extends, facts
 from mmu import PANIC, fault, pt
@@ -229,3 +230,37 @@ def early_c(step):
             pcrel += "ADR_PREL_PG_HI21" in line
     expect_true(pcrel > 0, f"no adrp relocations in {obj}: not the object expected")
     expect_eq(bad, [], "absolute relocations in mmu.c.o")
+
+
+TLBI_BY_VA = re.compile(r"^\s*([0-9a-f]+):\s+[0-9a-f]{8}\s+tlbi\s+(v\w*a\w*e1\w*),\s*x(\d+)", re.M)
+
+
+@check("tlbi-operands-have-no-ttl-bits")
+def tlbi_operands(step):
+    """Every TLBI by address the kernel executes while booting has 0 in bits 63:44 of its
+    operand: VA[55:12] goes in bits 43:0, and from Armv8.4 bits 47:44 are a TTL hint that a
+    kernel address shifted right by 12 would fill with 1s (QEMU 7.2 ignores them; a newer
+    core would take them as a wrong level). A breakpoint on each such tlbi in the
+    disassembly reads the register as it executes, until the console starts."""
+    dis = subprocess.run([OBJDUMP, "-d", step.elf], capture_output=True, text=True,
+                         check=True).stdout
+    sites = {int(a, 16): (op, int(r)) for a, op, r in TLBI_BY_VA.findall(dis)}
+    expect_true(sites, "no TLBI by address in the kernel: not the code this check expects")
+    seen = []
+    with boot_start(step, serial=True) as m:
+        for addr in sites:
+            m.gdb.break_at(addr)
+        stop = step.sym("console_run")
+        m.gdb.break_at(stop)
+        while True:
+            m.gdb.cont()
+            pc = m.gdb.reg(1, m.gdb.PC)
+            if pc == stop:
+                break
+            op, reg = sites[pc]
+            value = m.gdb.reg(1, reg)
+            seen.append(f"{op} {value:#x}")
+            expect_eq(value >> 44, 0, f"bits 63:44 of the operand of tlbi {op} at {pc:#x} "
+                                      f"(x{reg} = {value:#x})")
+    expect_true(seen, f"no TLBI by address ran before the console started ({len(sites)} in "
+                      f"the code)")

@@ -214,6 +214,11 @@ void mmu_drop_identity(void)
 /* ANCHOR_END: drop_identity */
 
 /* ANCHOR: map_framebuffer */
+/* The operand of a TLBI by address: VA[55:12] in bits 43:0. The bits above must be 0:
+ * from Armv8.4 bits 47:44 are the TTL hint (Arm ARM DDI 0487, "TLBI VAAE1": the register's
+ * fields), and a kernel address shifted right by 12 would put 1s there. */
+#define TLBI_VA(va)     (((uint64_t)(va) >> 12) & ((UL(1) << 44) - 1))
+
 /* Make the 2 MiB blocks holding [pa, pa + size) Normal non-cacheable, so that pixels written by
  * the CPU reach memory, where the VideoCore reads them, without cache maintenance. Returns 0,
  * or -1 if the range is not plain RAM outside the kernel's first 2 MiB.
@@ -227,7 +232,7 @@ int mmu_map_framebuffer(uint64_t pa, uint64_t size)
         pte_t *e = &l2_low[b / BLOCK_SIZE];
         *e = 0;                                                 /* break */
         dsb(ishst);
-        __asm__ volatile("tlbi vaae1, %0" : : "r"((KBASE + b) >> 12) : "memory");
+        __asm__ volatile("tlbi vaae1, %0" : : "r"(TLBI_VA(KBASE + b)) : "memory");
         dsb(nsh);
         *e = b | PROT_FB | PTE_TYPE_BLOCK;                      /* make */
         dsb(ishst);
