@@ -89,9 +89,10 @@ def raise_priority():
     """The `alone` checks run QEMU without -icount, so their guests' clocks are the host's: if
     other work on the machine keeps QEMU's I/O thread, the sender or gdb waiting, the guest
     sees its input stall and its own time-outs fire (the chainloader gives a frame up after
-    2 s without a byte). They run last, so nothing of ours competes; against other load this
-    thread, and so every QEMU, make and gdb it starts, runs at nice -10 where that is allowed
-    (root, as in CI). Linux keeps the nice value per thread, so the pool is not affected."""
+    2 s without a byte). They run one at a time, last; against other load this thread, and
+    so every QEMU, make and gdb it starts, runs at nice -10 where that is allowed
+    (root, as in CI). Linux keeps the nice value per thread, so the pool is not affected.
+    The last pooled jobs may still be running: they are under -icount, or build the book."""
     try:
         os.nice(-10)
     except OSError:
@@ -209,7 +210,7 @@ def run_all(groups, workers, verbose, times):
                   if f"{group}/{n}" in by_label]
         if j not in builds:
             j.deps += builds
-    done, cond = set(), threading.Condition()
+    done, cond, all_taken = set(), threading.Condition(), threading.Event()
     futures = {}                          # id(job) -> (Event, [result])
 
     def worker():
@@ -220,8 +221,11 @@ def run_all(groups, workers, verbose, times):
                                  None)
                     if ready is not None:
                         pooled.remove(ready)
+                        if not pooled:
+                            all_taken.set()
                         break
                     if not pooled:
+                        all_taken.set()
                         return
                     cond.wait()
             r = timed(ready)
@@ -231,6 +235,23 @@ def run_all(groups, workers, verbose, times):
                 done.add(id(ready))
                 cond.notify_all()
 
+    # Longest path first: a job's rank is its own time plus the longest chain of jobs that
+    # wait for it, so the book's HTML build (short, but the PDF waits for it) starts early.
+    cost = {id(j): times.get(j.key, getattr(j.fn, "cost", None) or 1.0) for j in pooled}
+    waiting_on = {}
+    for j in pooled:
+        for d in j.deps:
+            if d not in builds:
+                waiting_on.setdefault(id(d), []).append(j)
+    rank = {}
+
+    def rank_of(j):
+        if id(j) not in rank:
+            rank[id(j)] = cost[id(j)] + max((rank_of(w) for w in waiting_on.get(id(j), ())),
+                                            default=0)
+        return rank[id(j)]
+
+    pooled.sort(key=lambda j: (not j.label.endswith("/build"), -rank_of(j)))
     for j in pooled:
         futures[id(j)] = (threading.Event(), [])
     workers_ = [threading.Thread(target=worker, daemon=True) for _ in range(max(1, workers))]
@@ -239,13 +260,16 @@ def run_all(groups, workers, verbose, times):
     alone = [j for j in jobs if j.alone]
 
     def alone_runner():
-        for w in workers_:                # the pool drains first
-            w.join()
+        # Once every pooled job has been taken, the alone jobs start, one at a time, above
+        # the last pooled ones (which run under -icount, where being slowed changes nothing).
+        all_taken.wait()
         if alone:
             raise_priority()
         for j in alone:
             results[id(j)] = timed(j)
 
+    if not pooled:
+        all_taken.set()
     runner = threading.Thread(target=alone_runner, daemon=True)
     runner.start()
     passed = failed = 0
