@@ -272,6 +272,17 @@ static void cmd_info(const char *args)
     else
         kprintf("timer     CNTFRQ_EL0 is %lu: the firmware did not set it\n",
                 (unsigned long)freq);
+    /* ANCHOR: info_uart_mbox */
+    struct uart_baud baud;
+    uart_baud(&baud);
+    kprintf("uart      %u baud from a %u Hz core clock (divisor %u)%s\n", baud.baud,
+            baud.clock_hz, baud.divisor,
+            baud.from_firmware ? "" : ", assumed: the firmware did not say");
+    struct mbox_stats mb;
+    mbox_stats(&mb);
+    kprintf("mbox      %u stale replies drained, %u for another buffer or channel\n",
+            mb.stale, mb.foreign);
+    /* ANCHOR_END: info_uart_mbox */
     kprintf("kernel    0x%08lx-0x%08lx, %lu bytes with .bss and the stack\n",
             (unsigned long)start, (unsigned long)end, (unsigned long)(end - start));
 }

@@ -64,6 +64,28 @@ static void print_board_facts(void)
 }
 /* ANCHOR_END: board_facts */
 
+/* ANCHOR: uart_clock */
+/* The mini UART divides the core clock, and uart_init assumed the 250 MHz that config.txt's
+ * core_freq=250 asks for. Ask the firmware what the core clock is, and set the divisor from
+ * its answer; without an answer the assumption stays (`info` says which it is). */
+static void uart_clock_from_firmware(void)
+{
+    static struct mbox_msg m;
+
+    mbox_msg_init(&m);
+    uint32_t *rate = mbox_add_tag(&m, MBOX_TAG_GET_CLOCK_RATE, 2);
+    if (rate)
+        rate[0] = MBOX_CLOCK_CORE;
+    enum mbox_result r = mbox_call(&m);
+    if (r != MBOX_OK) {
+        mbox_print_error("core clock", &m, r);
+        return;
+    }
+    if (!uart_set_core_clock(rate[1]))
+        kprintf("uart: no divisor fits a %u Hz core clock; the old one stays\n", rate[1]);
+}
+/* ANCHOR_END: uart_clock */
+
 /* ANCHOR: screen_init */
 /* Get a framebuffer and put the console on it; without one, the console stays serial. */
 static void screen_init(void)
@@ -82,6 +104,7 @@ static void screen_init(void)
 void kernel_main(void)
 {
     uart_init();
+    uart_clock_from_firmware();
     screen_init();
 
     kprintf("%s: the framebuffer, a font, and the console on screen\n", KERNEL_STEP);

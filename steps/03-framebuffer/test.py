@@ -11,6 +11,7 @@ golden.png.
 import os
 import re
 
+from boot import start as boot_start
 from console import command, console
 from harness import PROMPT, CheckFailed, check, expect_eq, expect_true, extends, facts, retire
 from png import read_png, write_png
@@ -25,6 +26,12 @@ facts(
                   "memory:   ARM 960 MiB at 0x00000000, VideoCore 64 MiB at 0x3c000000\n"
                   "clocks:   ARM 700 MHz core 700 MHz EMMC 50 MHz UART 3 MHz\n"),
     commands=parent.commands + ("fb", "clear", "color", "lines", "bench", "mbox"),
+    # the baud divisor for QEMU's 700 MHz core clock (uart-divisor-from-core-clock works it
+    # out), and no mailbox word dropped in a plain run
+    info_lines=parent.info_lines + (r"uart      115200 baud from a 700000000 Hz core clock "
+                                    r"\(divisor 759\)\r\n",
+                                    r"mbox      0 stale replies drained, 0 for another buffer "
+                                    r"or channel\r\n"),
     flood_long=1 << 18,           # every echoed byte is drawn and every line scrolls: 256 KiB
 )
 retire("chapter-session", "the session is chapter 02's; chapter 03 shows screens, not a transcript")
@@ -212,3 +219,142 @@ def bench(step):
                            f"{os.path.getsize(step.img)} bytes\n")
         expect_true(0 < glyph < 20_000 and glyph < char < 40_000 and 0 < scroll < 8_000_000,
                     f"bench figures out of range: {char}, {glyph}, {scroll}")
+
+
+# The devices' own addresses (BCM2835 ARM Peripherals §2.1 for the AUX block; the mailbox where
+# the firmware and QEMU put it): what the hardware answers at, not constants of the kernel. A
+# kernel with the MMU on reaches them at step.kbase + the address.
+AUX_MU_BAUD = 0x3F215068
+MBOX0_STATUS, MBOX1_WRITE = 0x3F00B898, 0x3F00B8A0
+MBOX_STATUS_EMPTY = 1 << 30
+QEMU_CORE_CLOCK = 700_000_000          # QEMU answers 700 MHz for the core clock (the banner)
+
+
+def baud_divisor(clock_hz, baud):
+    """BCM2835 ARM Peripherals §2.2.1, baud = clock / (8 × (divisor + 1)), rounded."""
+    return (clock_hz + 4 * baud) // (8 * baud) - 1
+
+
+def _store(m, thread):
+    """When a write watchpoint has stopped `thread` (QEMU stops an Arm core before the
+    access, at the store): the store's address, the register it stores (Rt: bits 4:0 of every
+    A64 store) and the 32-bit value in it."""
+    pc = m.gdb.reg(thread, m.gdb.PC)
+    rt = int.from_bytes(m.gdb.read_mem(pc, 4), "little") & 31
+    return pc, rt, m.gdb.reg(thread, rt) & 0xFFFFFFFF
+
+
+def _set_reg(m, thread, num, value):
+    """Set x0-x30 or the PC (8 bytes each in the 'g' packet) of `thread`: read all the
+    registers, change one, write them all back ('P' wants gdb's XML register description)."""
+    m.gdb.ok(f"Hg{thread:x}")
+    regs = bytearray.fromhex(m.gdb.request("g"))
+    regs[num * 8:num * 8 + 8] = value.to_bytes(8, "little")
+    m.gdb.ok("G" + regs.hex())
+
+
+def _mbox0_empty(m):
+    """Whether mailbox 0 is empty, from its status register, read through the monitor."""
+    out = m.hmp(f"xp /1wx {MBOX0_STATUS:#x}")
+    return bool(int(out.split(":")[1].split()[0], 16) & MBOX_STATUS_EMPTY)
+
+
+@check("uart-divisor-from-core-clock")
+def uart_divisor_from_core_clock(step):
+    """QEMU ignores the mini UART's divisor (AUX_MU_BAUD reads 0), so a write watchpoint on
+    the register records what the kernel stores there on its way to the console: first
+    uart_init's divisor for the 250 MHz of config.txt (270), then the one for the core clock
+    the firmware reports, 700 MHz in QEMU: 700 000 000 / (8 × 115200) = 759.5 counts, 760,
+    so 759. A kernel that keeps 270 fails (the register is written once)."""
+    want = [baud_divisor(250_000_000, 115200), baud_divisor(QEMU_CORE_CLOCK, 115200)]
+    baud = step.kbase + AUX_MU_BAUD
+    stop = step.sym("console_run")
+    stored = []
+    with boot_start(step, serial=True) as m:
+        m.gdb.break_at(stop)
+        m.gdb.ok(f"Z2,{baud:x},4")
+        while len(stored) <= len(want):
+            thread = m.gdb.cont()
+            if m.gdb.reg(thread, m.gdb.PC) == stop:
+                break
+            stored.append(_store(m, thread)[2])
+            m.gdb.ok(f"z2,{baud:x},4")         # step over the store, then watch again
+            m.gdb.step(thread)
+            m.gdb.ok(f"Z2,{baud:x},4")
+    expect_eq(stored, want, "values written to AUX_MU_BAUD before the console starts")
+
+
+@check("mbox-late-and-foreign-replies")
+def mbox_late_and_foreign(step):
+    """A reply that comes after mbox_call gave up on it must not be taken as the answer to
+    the next message from the same buffer (its word is the same), and a reply for another
+    buffer is not ours either. QEMU answers at once, so both are made with gdb: a write
+    watchpoint on MBOX1_WRITE stops the kernel at its post, and gdb executes that store
+    with the register holding what we want posted, as often as we want.
+
+    1. `mbox 0x10002 1` is posted twice: the firmware answers twice, and one answer stays in
+       mailbox 0, as a late reply would.
+    2. The next `mbox 0x10002 1` must throw it away before posting: afterwards mailbox 0 is
+       empty. (A kernel that does not drain takes the late reply as its answer and leaves its
+       own in mailbox 0: this fails there.)
+    3. The next one posts a message of another buffer (in free RAM below the kernel) just
+       before its own: the kernel must skip the other answer and still answer right.
+    `info` counts one word of each kind."""
+    cmd, answer = "mbox 0x10002 1", "mbox: tag 0x00010002 answered 4 bytes: 0x00a02082"
+    write = step.kbase + MBOX1_WRITE
+    other_pa = 0x40000                 # free RAM below the kernel's load address
+    # a message of its own: 32 bytes, a request, "get board revision" with 4 bytes, end
+    other_msg = [32, 0, 0x00010002, 4, 0, 0, 0, 0]
+    bus_alias = step.define("mbox.c", "BUS_ALIAS_UNCACHED")
+
+    def posting(m):
+        """Type `cmd` with a write watchpoint on MBOX1_WRITE; stop at the post."""
+        m.gdb.interrupt()
+        m.gdb.ok(f"Z2,{write:x},4")
+        m.gdb.resume()
+        m.send(cmd.encode() + b"\r")
+        thread = m.gdb.wait_stop()
+        m.gdb.ok(f"z2,{write:x},4")
+        pc, rt, word = _store(m, thread)
+        expect_eq(word & 0xF, 8, f"channel of the word posted at {pc:#x} ({word:#x})")
+        return thread, pc, rt, word
+
+    def post(m, thread, pc, rt, words, restore):
+        """Execute the kernel's store once for each of `words`, then let it go on from the
+        next instruction with `restore` in the register (it compares answers with it)."""
+        for w in words:
+            _set_reg(m, thread, rt, w)
+            _set_reg(m, thread, m.gdb.PC, pc)
+            m.gdb.step(thread)
+        _set_reg(m, thread, rt, restore)
+        m.gdb.resume()
+        m.expect(answer, timeout=10)
+        m.expect(PROMPT, timeout=10)
+
+    with boot_start(step, serial=True) as m:
+        m.gdb.resume()
+        m.expect(PROMPT, timeout=20)
+
+        thread, pc, rt, word = posting(m)
+        post(m, thread, pc, rt, [word, word], word)
+        expect_true(not _mbox0_empty(m), "the second answer to the doubled post is not in "
+                                         "mailbox 0: the late reply could not be made")
+
+        out = command(m, cmd)
+        expect_true(answer in out, f"{cmd!r} after a late reply: {out!r}")
+        expect_true(_mbox0_empty(m), "after a late reply was waiting in mailbox 0, the next "
+                                     "message's own answer is still there: the late reply "
+                                     "was taken for it")
+
+        m.gdb.interrupt()
+        m.gdb.write_mem(step.kbase + other_pa,
+                        b"".join(w.to_bytes(4, "little") for w in other_msg))
+        m.gdb.resume()
+        thread, pc, rt, word = posting(m)
+        post(m, thread, pc, rt, [other_pa | bus_alias | 8, word], word)
+        expect_true(_mbox0_empty(m), "mailbox 0 still holds a word after a reply for "
+                                     "another buffer came first")
+
+        out = command(m, "info")
+        want = "mbox      1 stale replies drained, 1 for another buffer or channel"
+        expect_true(want in out, f"info: {want!r}: {out!r}")

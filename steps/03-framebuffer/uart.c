@@ -75,6 +75,44 @@ void uart_init(void)
 }
 /* ANCHOR_END: uart_init */
 
+/* ANCHOR: uart_set_core_clock */
+#define AUX_MU_LSR_TX_IDLE  (1u << 6)  /* §2.2.2: transmit FIFO empty and the last bit shifted
+                                          out: nothing is on the line */
+
+/* What AUX_MU_BAUD holds, and the clock it was computed for: uart_init's assumption until
+ * the firmware says otherwise. */
+static struct uart_baud baud_now = {
+    .baud = UART_BAUD, .clock_hz = CORE_CLOCK_HZ, .divisor = AUX_MU_BAUD_DIVISOR,
+};
+
+/* The firmware says the core clock runs at `clock_hz`: set the divisor for 115200 baud from
+ * it. Returns false, and changes nothing, if no divisor makes that rate (uart_divisor). The
+ * new divisor is written only once the transmitter is idle, so no byte leaves half at the
+ * old rate and half at the new one. */
+bool uart_set_core_clock(uint32_t clock_hz)
+{
+    int32_t divisor = uart_divisor(clock_hz, UART_BAUD);
+
+    if (divisor < 0)
+        return false;
+    mmio_barrier();
+    while (!(mmio_read32(AUX_MU_LSR) & AUX_MU_LSR_TX_IDLE))
+        ;
+    mmio_write32(AUX_MU_BAUD, (uint32_t)divisor);
+    mmio_barrier();
+    baud_now.clock_hz = clock_hz;
+    baud_now.divisor = (uint32_t)divisor;
+    baud_now.from_firmware = true;
+    return true;
+}
+
+/* The rate, the clock and the divisor in use, for `info`. */
+void uart_baud(struct uart_baud *b)
+{
+    *b = baud_now;
+}
+/* ANCHOR_END: uart_set_core_clock */
+
 /* ANCHOR: uart_putc */
 /* Send one byte, waiting while the transmit FIFO (8 bytes) is full. '\n' goes out as "\r\n",
  * which is what terminals expect. Once the FIFO is full this runs at the line's speed, about

@@ -72,6 +72,15 @@ uint32_t *mbox_add_tag(struct mbox_msg *m, uint32_t tag, uint32_t value_words);
 enum mbox_result mbox_call(struct mbox_msg *m);
 const char *mbox_strerror(enum mbox_result r);
 void mbox_print_error(const char *what, const struct mbox_msg *m, enum mbox_result r);
+
+/* Words from the VideoCore that were not the answer mbox_call waited for. */
+struct mbox_stats {
+    uint32_t stale;                            /* already in mailbox 0 before a post: late
+                                                  replies to messages we gave up on */
+    uint32_t foreign;                          /* for another buffer or channel, while we
+                                                  waited for ours */
+};
+void mbox_stats(struct mbox_stats *st);
 /* ANCHOR_END: mbox_msg */
 
 #endif

@@ -6,6 +6,7 @@
  * Mailbox 0 carries messages from the VideoCore to the ARM, mailbox 1 from the ARM to the
  * VideoCore.
  */
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "cache.h"
@@ -35,7 +36,9 @@
  * the alias that bypasses the VideoCore's L2 cache, the one Linux uses on a Pi 3. */
 #define BUS_ALIAS_UNCACHED    0xC0000000u
 
-#define MBOX_TIMEOUT_MS       100            /* the firmware answers in microseconds */
+#define MBOX_TIMEOUT_MS       1000           /* the firmware usually answers in microseconds;
+                                                Linux waits a second (HZ, in
+                                                drivers/firmware/raspberrypi.c) */
 /* ANCHOR_END: mbox_regs */
 
 /* ANCHOR: mbox_build */
@@ -72,37 +75,58 @@ uint32_t *mbox_add_tag(struct mbox_msg *m, uint32_t tag, uint32_t value_words)
 /* ANCHOR_END: mbox_build */
 
 /* ANCHOR: mbox_io */
-/* Spin until (status & mask) == 0; false if that takes longer than MBOX_TIMEOUT_MS. */
-static int mbox_wait_clear(uintptr_t status, uint32_t mask)
-{
-    uint64_t deadline = timer_count() + timer_frequency() / 1000 * MBOX_TIMEOUT_MS;
+static struct mbox_stats stats;
 
+/* Spin until (status & mask) == 0; false if the deadline (a timer count) passes first. */
+static bool mbox_wait_clear(uintptr_t status, uint32_t mask, uint64_t deadline)
+{
     while (mmio_read32(status) & mask)
         if (timer_count() > deadline)
-            return 0;
-    return 1;
+            return false;
+    return true;
 }
 
 /*
  * Post the message at bus address `bus` on `channel`, and wait for the answer: the same
- * address on the same channel. Anything else that arrives (nobody else uses the mailbox in
- * this kernel, but a firmware might) is dropped. Returns MBOX_OK or MBOX_ERR_TIMEOUT.
+ * word, address and channel, back in mailbox 0. Returns MBOX_OK, or MBOX_ERR_TIMEOUT if
+ * that takes longer than MBOX_TIMEOUT_MS.
+ *
+ * A reply can come after we gave up waiting for it. If it were still in mailbox 0 at the
+ * next post from the same buffer, it would carry the same word, and we would read the
+ * buffer before the firmware has answered. So mailbox 0 is emptied first: whatever is there
+ * before we post cannot be the answer to this message. Words for another buffer or channel
+ * that arrive while we wait are not ours either. Both are dropped, and counted for `info`.
  */
 static enum mbox_result mbox_exchange(uint32_t bus, uint32_t channel)
 {
+    uint64_t deadline = timer_count() + timer_frequency() / 1000 * MBOX_TIMEOUT_MS;
+    uint32_t sent = bus | channel;
     enum mbox_result r = MBOX_ERR_TIMEOUT;
 
     /* The barrier also makes the message's stores reach memory before the VideoCore can
      * see its address; the one at the end, that the answer is read only after it came. */
     mmio_barrier();
-    if (mbox_wait_clear(MBOX1_STATUS, MBOX_STATUS_FULL)) {
-        mmio_write32(MBOX1_WRITE, bus | channel);
-        while (r != MBOX_OK && mbox_wait_clear(MBOX0_STATUS, MBOX_STATUS_EMPTY))
-            if (mmio_read32(MBOX0_READ) == (bus | channel))
+    while (!(mmio_read32(MBOX0_STATUS) & MBOX_STATUS_EMPTY)) {
+        mmio_read32(MBOX0_READ);
+        stats.stale++;
+    }
+    if (mbox_wait_clear(MBOX1_STATUS, MBOX_STATUS_FULL, deadline)) {
+        mmio_write32(MBOX1_WRITE, sent);
+        while (r != MBOX_OK && mbox_wait_clear(MBOX0_STATUS, MBOX_STATUS_EMPTY, deadline)) {
+            if (mmio_read32(MBOX0_READ) == sent)
                 r = MBOX_OK;
+            else
+                stats.foreign++;
+        }
     }
     mmio_barrier();
     return r;
+}
+
+/* The words mbox_exchange has dropped so far (each count wraps at 2^32). */
+void mbox_stats(struct mbox_stats *st)
+{
+    *st = stats;
 }
 /* ANCHOR_END: mbox_io */
 
@@ -133,7 +157,7 @@ static enum mbox_result mbox_check_tags(struct mbox_msg *m)
  * Send the message built with mbox_add_tag to the firmware and wait for the answer, which
  * replaces the request in m->words. Returns MBOX_OK only if the whole buffer and every tag
  * were answered; otherwise the error, with the failing tag and its code in m->fail_tag and
- * m->fail_code. Blocks for at most MBOX_TIMEOUT_MS per mailbox wait.
+ * m->fail_code. Blocks for at most MBOX_TIMEOUT_MS.
  *
  * The message must stay where it is until the answer is read: the VideoCore writes into it.
  * The VideoCore reads and writes RAM, never the ARM's data cache: the message is cleaned to

@@ -10,8 +10,9 @@ HOST_LIBS   := -lcmocka
 
 # One test program per host/test_NAME.c, linked with the kernel sources it tests (the plain C
 # ones only: nothing here may touch the hardware).
-HOST_TESTS  := $(HOST_B)/test_format $(HOST_B)/test_ring
+HOST_TESTS  := $(HOST_B)/test_format $(HOST_B)/test_uart $(HOST_B)/test_ring
 $(HOST_B)/test_format: $(STEP_DIR)/format.c $(STEP_DIR)/format.h
+$(HOST_B)/test_uart: $(STEP_DIR)/uart.h
 $(HOST_B)/test_ring: $(STEP_DIR)/ring.h
 
 $(HOST_TESTS): $(HOST_B)/%: $(STEP_DIR)/host/%.c
