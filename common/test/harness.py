@@ -783,6 +783,15 @@ class GdbClient:
         if r != "OK":
             raise CheckFailed(f"gdbstub: {body!r} answered {r!r}")
 
+    def set_reg(self, thread, num, value):
+        """Set x0-x30 or the PC (8 bytes each in the 'g' packet) of `thread`: read all the
+        registers, change one, write them all back (QEMU answers 'P' only to a gdb that has
+        read its XML register description)."""
+        self.ok(f"Hg{thread:x}")
+        regs = bytearray.fromhex(self.request("g"))
+        regs[num * 8:num * 8 + 8] = value.to_bytes(8, "little")
+        self.ok("G" + regs.hex())
+
     def read_mem(self, addr, length):
         out = b""
         while length:

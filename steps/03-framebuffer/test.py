@@ -13,6 +13,8 @@ import re
 
 from boot import start as boot_start
 from console import command, console
+from devices import (AUX_MU_BAUD, MBOX1_WRITE, QEMU_CORE_CLOCK, baud_divisor,
+                     stopped_store, mbox0_empty)
 from harness import PROMPT, CheckFailed, check, expect_eq, expect_true, extends, facts, retire
 from png import read_png, write_png
 from screen import (BG, FG, PALETTE, PROMPT_TEXT, cell_diff, expected_cell, font, grab,
@@ -221,44 +223,6 @@ def bench(step):
                     f"bench figures out of range: {char}, {glyph}, {scroll}")
 
 
-# The devices' own addresses (BCM2835 ARM Peripherals §2.1 for the AUX block; the mailbox where
-# the firmware and QEMU put it): what the hardware answers at, not constants of the kernel. A
-# kernel with the MMU on reaches them at step.kbase + the address.
-AUX_MU_BAUD = 0x3F215068
-MBOX0_STATUS, MBOX1_WRITE = 0x3F00B898, 0x3F00B8A0
-MBOX_STATUS_EMPTY = 1 << 30
-QEMU_CORE_CLOCK = 700_000_000          # QEMU answers 700 MHz for the core clock (the banner)
-
-
-def baud_divisor(clock_hz, baud):
-    """BCM2835 ARM Peripherals §2.2.1, baud = clock / (8 × (divisor + 1)), rounded."""
-    return (clock_hz + 4 * baud) // (8 * baud) - 1
-
-
-def _store(m, thread):
-    """When a write watchpoint has stopped `thread` (QEMU stops an Arm core before the
-    access, at the store): the store's address, the register it stores (Rt: bits 4:0 of every
-    A64 store) and the 32-bit value in it."""
-    pc = m.gdb.reg(thread, m.gdb.PC)
-    rt = int.from_bytes(m.gdb.read_mem(pc, 4), "little") & 31
-    return pc, rt, m.gdb.reg(thread, rt) & 0xFFFFFFFF
-
-
-def _set_reg(m, thread, num, value):
-    """Set x0-x30 or the PC (8 bytes each in the 'g' packet) of `thread`: read all the
-    registers, change one, write them all back ('P' wants gdb's XML register description)."""
-    m.gdb.ok(f"Hg{thread:x}")
-    regs = bytearray.fromhex(m.gdb.request("g"))
-    regs[num * 8:num * 8 + 8] = value.to_bytes(8, "little")
-    m.gdb.ok("G" + regs.hex())
-
-
-def _mbox0_empty(m):
-    """Whether mailbox 0 is empty, from its status register, read through the monitor."""
-    out = m.hmp(f"xp /1wx {MBOX0_STATUS:#x}")
-    return bool(int(out.split(":")[1].split()[0], 16) & MBOX_STATUS_EMPTY)
-
-
 @check("uart-divisor-from-core-clock")
 def uart_divisor_from_core_clock(step):
     """QEMU ignores the mini UART's divisor (AUX_MU_BAUD reads 0), so a write watchpoint on
@@ -277,7 +241,7 @@ def uart_divisor_from_core_clock(step):
             thread = m.gdb.cont()
             if m.gdb.reg(thread, m.gdb.PC) == stop:
                 break
-            stored.append(_store(m, thread)[2])
+            stored.append(stopped_store(m, thread)[2])
             m.gdb.ok(f"z2,{baud:x},4")         # step over the store, then watch again
             m.gdb.step(thread)
             m.gdb.ok(f"Z2,{baud:x},4")
@@ -315,7 +279,7 @@ def mbox_late_and_foreign(step):
         m.send(cmd.encode() + b"\r")
         thread = m.gdb.wait_stop()
         m.gdb.ok(f"z2,{write:x},4")
-        pc, rt, word = _store(m, thread)
+        pc, rt, word = stopped_store(m, thread)
         expect_eq(word & 0xF, 8, f"channel of the word posted at {pc:#x} ({word:#x})")
         return thread, pc, rt, word
 
@@ -323,10 +287,10 @@ def mbox_late_and_foreign(step):
         """Execute the kernel's store once for each of `words`, then let it go on from the
         next instruction with `restore` in the register (it compares answers with it)."""
         for w in words:
-            _set_reg(m, thread, rt, w)
-            _set_reg(m, thread, m.gdb.PC, pc)
+            m.gdb.set_reg(thread, rt, w)
+            m.gdb.set_reg(thread, m.gdb.PC, pc)
             m.gdb.step(thread)
-        _set_reg(m, thread, rt, restore)
+        m.gdb.set_reg(thread, rt, restore)
         m.gdb.resume()
         m.expect(answer, timeout=10)
         m.expect(PROMPT, timeout=10)
@@ -337,12 +301,12 @@ def mbox_late_and_foreign(step):
 
         thread, pc, rt, word = posting(m)
         post(m, thread, pc, rt, [word, word], word)
-        expect_true(not _mbox0_empty(m), "the second answer to the doubled post is not in "
+        expect_true(not mbox0_empty(m), "the second answer to the doubled post is not in "
                                          "mailbox 0: the late reply could not be made")
 
         out = command(m, cmd)
         expect_true(answer in out, f"{cmd!r} after a late reply: {out!r}")
-        expect_true(_mbox0_empty(m), "after a late reply was waiting in mailbox 0, the next "
+        expect_true(mbox0_empty(m), "after a late reply was waiting in mailbox 0, the next "
                                      "message's own answer is still there: the late reply "
                                      "was taken for it")
 
@@ -352,7 +316,7 @@ def mbox_late_and_foreign(step):
         m.gdb.resume()
         thread, pc, rt, word = posting(m)
         post(m, thread, pc, rt, [other_pa | bus_alias | 8, word], word)
-        expect_true(_mbox0_empty(m), "mailbox 0 still holds a word after a reply for "
+        expect_true(mbox0_empty(m), "mailbox 0 still holds a word after a reply for "
                                      "another buffer came first")
 
         out = command(m, "info")
