@@ -70,9 +70,11 @@ $(BOOK)/ast/%.json: chapters/%.md book/include.lua book/tools.py | check-setup $
 $(BOOK)/book.json: $(BOOK_AST) book/tools.py
 	@python3 book/tools.py merge $@ $(BOOK_AST)
 
-$(BOOK)/book.css: book/book.css
+# The stylesheet of the HTML pages and print.html: book/book.css, then book/print.css (paper: @page,
+# running heads, ...). The EPUB takes book/book.css alone: EPUBCheck rejects @page margin boxes.
+$(BOOK)/book.css: book/book.css book/print.css
 	@mkdir -p $(@D)
-	@cp $< $@
+	@cat $^ > $@
 
 # The sources, one page per file with line anchors: the listings' captions link there.
 $(BOOK)/src/.done: $(BOOK_AST) $(BOOK_STEPSRC) book/tools.py
@@ -116,16 +118,18 @@ build/%/kernel8.img: book-force
 .PHONY: book-force
 book-force:
 
-# Figures: a graphviz source becomes an SVG, an image is copied.
-$(BOOK_FIG)/%.svg: chapters/figures/%.dot
+# Figures: a graphviz source becomes an SVG, an image is copied. Every SVG goes through
+# book/svgclean.py, which drops the DOCTYPE: EPUB 3 allows no external DTD or entities in one.
+$(BOOK_FIG)/%.svg: chapters/figures/%.dot book/svgclean.py
 	@mkdir -p $(@D)
-	@dot -Tsvg $< -o $@
+	@dot -Tsvg $< > $@.tmp && python3 book/svgclean.py < $@.tmp > $@ || { rm -f $@ $@.tmp; exit 1; }
+	@rm -f $@.tmp
 
 BOOK_FIG_COPIES := $(filter-out $(patsubst chapters/figures/%.dot,$(BOOK_FIG)/%.svg,$(wildcard chapters/figures/*.dot)),\
     $(patsubst chapters/figures/%,$(BOOK_FIG)/%,$(wildcard chapters/figures/*.png chapters/figures/*.jpg \
     chapters/figures/*.svg)))
 ifneq ($(BOOK_FIG_COPIES),)
-$(BOOK_FIG_COPIES): $(BOOK_FIG)/%: chapters/figures/%
+$(BOOK_FIG_COPIES): $(BOOK_FIG)/%: chapters/figures/% book/svgclean.py
 	@mkdir -p $(@D)
-	@cp $< $@
+	@case $@ in *.svg) python3 book/svgclean.py < $< > $@ || { rm -f $@; exit 1; } ;; *) cp $< $@ ;; esac
 endif
