@@ -151,6 +151,50 @@ def builds(_):
     quiet("book", rest)
 
 
+def epubcheck_command():
+    """How to run EPUBCheck. Debian's /usr/bin/epubcheck is the jar itself, which runs directly
+    only where binfmt_misc hands jars to Java (jarwrapper); containers often lack that, so a
+    jar is run with java -jar."""
+    exe = shutil.which("epubcheck")
+    expect_true(exe, "epubcheck not found (Debian package epubcheck; make setup)")
+    real = os.path.realpath(exe)
+    if real.endswith(".jar"):
+        java = shutil.which("java")
+        expect_true(java, f"{exe} is a jar and java is not found (Debian package default-jre)")
+        return [java, "-jar", real]
+    return [exe]
+
+
+def epub_problems(path, timeout=300):
+    """EPUBCheck's fatal errors, errors and warnings for the EPUB at path, one line each
+    (empty: valid). Its exit status and its summary line must agree with the lines."""
+    with tempfile.TemporaryDirectory(prefix="book-epubcheck-") as tmp:
+        r = run(epubcheck_command() + [path], cwd=tmp, timeout=timeout)
+    out = r.stdout + r.stderr
+    problems = [line for line in out.splitlines() if re.match(r"^(FATAL|ERROR|WARNING)\b", line)]
+    summary = re.search(r"Messages: (\d+) fatals? / (\d+) errors? / (\d+) warnings?", out)
+    if summary is None:
+        problems.append(f"epubcheck printed no summary (status {r.returncode}): {out[-600:]}")
+    elif sum(map(int, summary.groups())) and not problems:
+        problems.append(summary.group(0))
+    if r.returncode != 0 and not problems:
+        problems.append(f"epubcheck exited with status {r.returncode}: {out[-600:]}")
+    return problems
+
+
+@check("epub-valid", cost=20, needs=("builds",))
+def epub_valid(_):
+    """EPUBCheck finds no error and no warning in the EPUB (SVG figures without a DOCTYPE, no
+    paper-only CSS: see book/README.md)."""
+    built_all()
+    problems = epub_problems(os.path.join(BOOK, "the-book-that-boots.epub"))
+    if problems:
+        shown = [p.replace(BOOK + os.sep, "") for p in problems[:30]]
+        more = f"\n... and {len(problems) - 30} more" if len(problems) > 30 else ""
+        raise CheckFailed(f"EPUBCheck reports {len(problems)} problem(s) in the EPUB:\n"
+                          + "\n".join(shown) + more)
+
+
 @check("every step has a chapter", needs=("html-builds",))
 def every_step_has_chapter(_):
     """chapters/NN-*.md exists for steps/NN-name and shows code of that step."""
