@@ -52,7 +52,7 @@ def chapters():
 # ------------------------------------------------------------------------------------------
 # The one build of the book the checks share
 
-_locks = {"book-html": threading.Lock(), "book": threading.Lock()}
+_locks = {t: threading.Lock() for t in ("book-html", "book-epub", "book-pdf")}
 _builds = {}
 
 
@@ -76,12 +76,18 @@ def built():
     return _make("book-html")
 
 
-def built_all():
-    """The whole book: HTML (built first, see built()), EPUB and PDF. The PDF is made here
-    only, once per run, and only when its inputs changed."""
-    html = built()
-    rest = _make("book")
-    return html, rest
+def built_epub():
+    """The EPUB, after the HTML (whose build makes everything the EPUB and the PDF share: the
+    chapters' ASTs, book.json, the figures); it may then be made beside the PDF."""
+    built()
+    return _make("book-epub")
+
+
+def built_pdf():
+    """The PDF, after the HTML; made here only, once per run, and only when its inputs
+    changed."""
+    built()
+    return _make("book-pdf")
 
 
 def uses():
@@ -131,24 +137,29 @@ def quiet(target, b):
     expect_eq(chatter, [], f"unexpected output from make {target}")
 
 
-@check("builds", cost=40, needs=("html-builds",))
-def builds(_):
-    """make book writes the EPUB and the PDF too, and nothing warns."""
-    html, rest = built_all()
-    for name in ("the-book-that-boots.epub", "the-book-that-boots.pdf"):
-        p = os.path.join(BOOK, name)
-        expect_true(os.path.isfile(p) and os.path.getsize(p) > 0, f"make book did not write {p}")
-    with open(os.path.join(BOOK, "the-book-that-boots.pdf"), "rb") as f:
-        pdf = f.read()
-    expect_true(pdf.startswith(b"%PDF-"), "the PDF does not start with %PDF-")
-    pages = len(re.findall(rb"/Type\s*/Page\b", pdf))
-    expect_true(pages >= 2, f"the PDF has {pages} pages")
+@check("epub-builds", cost=10, needs=("html-builds",))
+def epub_builds(_):
+    """make book-epub writes the EPUB, and nothing warns."""
+    b = built_epub()
     with open(os.path.join(BOOK, "the-book-that-boots.epub"), "rb") as f:
         epub = f.read(80)
     # An EPUB is a zip whose first member is the uncompressed file "mimetype".
     expect_true(epub[30:38] == b"mimetype" and b"application/epub+zip" in epub,
                 "the EPUB does not start with its mimetype member")
-    quiet("book", rest)
+    quiet("book-epub", b)
+
+
+@check("builds", cost=60, needs=("html-builds",))
+def builds(_):
+    """make book-pdf writes the PDF (the HTML and EPUB have their own checks), and nothing
+    warns."""
+    b = built_pdf()
+    with open(os.path.join(BOOK, "the-book-that-boots.pdf"), "rb") as f:
+        pdf = f.read()
+    expect_true(pdf.startswith(b"%PDF-"), "the PDF does not start with %PDF-")
+    pages = len(re.findall(rb"/Type\s*/Page\b", pdf))
+    expect_true(pages >= 2, f"the PDF has {pages} pages")
+    quiet("book-pdf", b)
 
 
 def epubcheck_command():
@@ -182,11 +193,11 @@ def epub_problems(path, timeout=300):
     return problems
 
 
-@check("epub-valid", cost=20, needs=("builds",))
+@check("epub-valid", cost=20, needs=("epub-builds",))
 def epub_valid(_):
     """EPUBCheck finds no error and no warning in the EPUB (SVG figures without a DOCTYPE, no
     paper-only CSS: see book/README.md)."""
-    built_all()
+    built_epub()
     problems = epub_problems(os.path.join(BOOK, "the-book-that-boots.epub"))
     if problems:
         shown = [p.replace(BOOK + os.sep, "") for p in problems[:30]]
