@@ -172,7 +172,9 @@ def epubcheck_command():
     if real.endswith(".jar"):
         java = shutil.which("java")
         expect_true(java, f"{exe} is a jar and java is not found (Debian package default-jre)")
-        return [java, "-jar", real]
+        # A short run: the quick JIT alone and one GC thread use half the CPU time of the
+        # defaults for the same wall time (measured: 9 s of CPU instead of 15).
+        return [java, "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-jar", real]
     return [exe]
 
 
