@@ -103,7 +103,7 @@ def copy_tree(tmp):
     built()
     dst = os.path.join(tmp, "tree")
     os.makedirs(dst)
-    ignore = shutil.ignore_patterns("__pycache__", "*.pyc", ".git", "exercise")
+    ignore = shutil.ignore_patterns("__pycache__", "*.pyc", ".git")
     for name in sorted(os.listdir(TOP)):
         if name in (".git", "compile_commands.json"):
             continue

@@ -24,12 +24,11 @@ import threading
 import time
 import zlib
 
-from harness import TOP, CheckFailed, Machine, Step, check, expect_eq, expect_true
+from harness import CROSS, TOP, CheckFailed, Machine, Step, check, expect_eq, expect_true
 
 sys.path.insert(0, os.path.join(TOP, "tools", "chainboot"))
 import send  # noqa: E402  (tools/chainboot/send.py: the framing and the exchange)
 
-CROSS = os.environ.get("CROSS", "aarch64-linux-gnu-")
 B = os.path.join(TOP, "build", "chainboot")
 LOADER = os.path.join(B, "kernel8.img")
 PAYLOAD = os.path.join(B, "payload.img")          # tools/chainboot/payload/payload.S
@@ -443,11 +442,8 @@ def chainboot_handover(_):
         g = m.gdb
         g.break_at(0x80000)
         expect_eq(g.cont(), 1, "thread (core + 1) that reached the loader")
-        g.ok("Hg1")                                # x0-x3 are the first 4 x 8 bytes of 'g'
-        regs = bytearray.fromhex(g.request("g"))
         for reg, v in enumerate(values):
-            regs[8 * reg:8 * reg + 8] = v.to_bytes(8, "little")
-        g.ok("G" + regs.hex())                     # (QEMU answers 'P' only to a gdb with XML)
+            g.set_reg(1, reg, v)
         g.ok(f"M{values[0]:x},4:d00dfeed")         # a device tree's magic number where x0 points
         g.resume()
         send.Loader(MachineLine(m)).upload(image, ready_timeout=WAIT, answer_timeout=WAIT)

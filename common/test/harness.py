@@ -36,7 +36,8 @@ QEMU = os.environ.get("QEMU", "qemu-system-aarch64")
 START_WAIT = 15
 # `make test-long` (BOOTBOOK_LONG=1): checks that have a long form (the random floods) use it.
 LONG = os.environ.get("BOOTBOOK_LONG", "") not in ("", "0")
-NM = os.environ.get("CROSS", "aarch64-linux-gnu-") + "nm"
+CROSS = os.environ.get("CROSS", "aarch64-linux-gnu-")   # the cross binutils, as step.mk names them
+NM, OBJDUMP, READELF = CROSS + "nm", CROSS + "objdump", CROSS + "readelf"
 
 # The console's prompt from step 02 on: "> " at the start of a line, perhaps after colour
 # escapes (step 03's terminal resets its colours before it).

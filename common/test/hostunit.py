@@ -20,7 +20,11 @@ def _run_program(step, prog):
     """Build build/NN/host/<prog> and run it. cmocka prints "[ RUN      ] t", the test's
     messages, then "[       OK ] t" or "[  FAILED  ] t"."""
     exe = os.path.join(step.build, "host", prog)
-    r = subprocess.run(["make", "-s", "-C", step.src, exe], capture_output=True, text=True)
+    try:
+        r = subprocess.run(["make", "-s", "-C", step.src, exe], capture_output=True, text=True,
+                           timeout=300)
+    except subprocess.TimeoutExpired:
+        return f"building {prog} did not finish within 300 s"
     if r.returncode:
         return f"building {prog} failed:\n" + (r.stdout + r.stderr)[-1500:]
     try:

@@ -38,8 +38,11 @@ def all_steps():
 
 
 def build_step(name):
-    r = subprocess.run(["make", "-s", "-C", os.path.join(TOP, "steps", name), "all"],
-                       capture_output=True, text=True)
+    try:
+        r = subprocess.run(["make", "-s", "-C", os.path.join(TOP, "steps", name), "all"],
+                           capture_output=True, text=True, timeout=600)
+    except subprocess.TimeoutExpired:
+        raise harness.CheckFailed("build did not finish within 600 s")
     if r.returncode != 0:
         raise harness.CheckFailed("build failed:\n" + (r.stdout + r.stderr)[-2000:])
 
@@ -196,9 +199,7 @@ def run_all(groups, workers, verbose, times):
     # job waits for all of them: a check may boot another step (the bench goals of 06 measure
     # 05), and the book's figure rules run make in the steps too.
     builds = [j for j in jobs if j.label.endswith("/build")]
-    pooled = sorted((j for j in jobs if not j.alone),
-                    key=lambda j: (not j.label.endswith("/build"),
-                                   -times.get(j.key, getattr(j.fn, "cost", None) or 1.0)))
+    pooled = [j for j in jobs if not j.alone]          # ordered below, longest path first
     # A job may need others of its group to have finished (fn.needs): a worker takes the
     # longest job whose needs are met, so no worker sits waiting on another's work.
     by_label = {}

@@ -9,7 +9,8 @@ import subprocess
 
 from boot import start as boot_start
 from console import command, console, field, hex_field
-from harness import CheckFailed, check, expect_eq, expect_true, extends, facts
+from harness import (OBJDUMP, READELF, CheckFailed, check, expect_eq, expect_true, extends,
+                     facts)
 from mmu import PANIC, fault, pt
 
 parent = extends("03-framebuffer")
@@ -19,8 +20,6 @@ facts(
     commands=parent.commands + ("pt", "fault", "svc"),
 )
 
-CROSS = os.environ.get("CROSS", "aarch64-linux-gnu-")
-OBJDUMP, READELF = CROSS + "objdump", CROSS + "readelf"
 
 
 @check("mmu-and-caches-on")

@@ -270,7 +270,7 @@ def invariant_debug(step):
     debug.img = os.path.join(debug.build, "kernel8.img")
     debug.elf = os.path.join(debug.build, "kernel8.elf")
     r = subprocess.run(["make", "-s", "-C", step.src, "DEBUG=1", f"B={debug.build}", "all"],
-                       capture_output=True, text=True)
+                       capture_output=True, text=True, timeout=300)
     expect_eq(r.returncode, 0, f"the debug build: {r.stderr[-600:]}")
     (word,) = debug.addresses("sched.bitmap[3]")
     with start(debug, serial=True) as m:
