@@ -111,7 +111,7 @@ def cell_diff(got, want):
 
 def clock_cells(step):
     """How many cells at the right of line 0 the step's clock may cover (0: no clock)."""
-    return step.facts.get("clock_cells", 0)
+    return step.facts.clock_cells
 
 
 def without_clock(step, lines):

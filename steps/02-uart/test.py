@@ -23,6 +23,7 @@ facts(
     commands=("help", "info", "echo", "mem", "reboot"),   # what `help` must list
     info_lines=(),                # regexes `info` must match besides the step, EL, timer, kernel
     flood_long=1 << 20,           # bytes of random-flood under `make test-long`
+    init_lines=(),                # what a first user program prints before the prompt (07 on)
 )
 
 PM_BLOCK = 0x3F100000             # the PM (watchdog) registers: `mem` must never read them
@@ -120,7 +121,7 @@ def banner(step):
     # From step 07 the first user program prints before the first prompt: the fact
     # init_lines holds a regex for each of its lines.
     rest = got[len(head):].decode(errors="replace")
-    want = "".join(line + r"\r\n" for line in step.facts.get("init_lines", ())) + "> "
+    want = "".join(line + r"\r\n" for line in step.facts.init_lines) + "> "
     expect_true(re.fullmatch(want, rest), f"after the banner: {rest!r}, want /{want}/")
 
 
