@@ -103,7 +103,7 @@ class Check:
     def __init__(self, name, fn, group, override=None, alone=False, each=False):
         self.name, self.fn, self.group = name, fn, group
         self.override = override      # the reason, when this check replaces an inherited one
-        self.alone = alone            # runs last, one at a time (its QEMU has no -icount)
+        self.alone = alone            # one at a time, raised priority (its QEMU has no -icount)
         self.each = each              # fn(step) -> [(name, fn)]: a family of checks
 
 
@@ -200,8 +200,8 @@ def facts(**values):
 
 def check(name, override=None, alone=False, cost=None, needs=()):
     """Decorator: register `fn` as check `name` of the file being loaded. `override` (a
-    one-line reason) replaces the inherited check of that name; `alone` runs the check last,
-    one at a time, at a raised priority (for checks that run QEMU without -icount, whose
+    one-line reason) replaces the inherited check of that name; `alone` runs the check one at
+    a time beside the others, at a raised priority (for checks that run QEMU without -icount, whose
     guests' time-outs follow the host's clock). `cost` is a guess of its seconds, for ordering a first run
     that has no times of its own yet (a fresh clone, CI): the longest start first. `needs`
     names checks of the same group that must have finished first (the book's checks wait for
