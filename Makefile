@@ -8,6 +8,10 @@ SHELL := /bin/bash
 TOP   := $(CURDIR)
 STEPS := $(sort $(notdir $(patsubst %/Makefile,%,$(wildcard steps/[0-9][0-9]-*/Makefile))))
 
+# INIT=path/to/program.elf (steps 08 on): build, run or bench the step with that program as
+# init. The path is made absolute here, since the step's make runs in steps/NN-name/.
+INIT_ARG := $(if $(INIT),INIT=$(abspath $(INIT)))
+
 ifneq ($(STEP),)
 STEP_DIR := $(shell common/resolve-step.sh '$(STEP)' 2>&1)
 ifneq ($(findstring error:,$(STEP_DIR)),)
@@ -42,13 +46,13 @@ check-setup:
 need-step:
 	@[ -n "$(STEP)" ] || { echo "error: this target needs STEP, e.g. STEP=01. Steps: $(STEPS)" >&2; exit 1; }
 
-## build STEP=NN: build build/NN-name/kernel8.img (all steps without STEP)
+## build STEP=NN [INIT=prog.elf]: build build/NN-name/kernel8.img (all steps without STEP)
 build:
-	@set -e; for s in $(if $(STEP),$(STEP_DIR),$(STEPS)); do $(MAKE) -s -C steps/$$s all; done
+	@set -e; for s in $(if $(STEP),$(STEP_DIR),$(STEPS)); do $(MAKE) -s -C steps/$$s all $(INIT_ARG); done
 
-## run STEP=NN: build the step and boot it in QEMU, mini UART on this terminal
+## run STEP=NN [INIT=prog.elf]: build the step and boot it in QEMU, mini UART on this terminal
 run: need-step check-setup
-	@$(MAKE) -s -C steps/$(STEP_DIR) run
+	@$(MAKE) -s -C steps/$(STEP_DIR) run $(INIT_ARG)
 
 ## screenshot STEP=NN: boot the step headless, save its screen as build/NN-name/screen.png
 screenshot: need-step check-setup
@@ -78,8 +82,8 @@ test-long: check-setup
 
 ## bench STEP=NN: boot the step under -icount, print its `bench` figures as a table
 bench: need-step check-setup
-	@$(MAKE) -s -C steps/$(STEP_DIR) all
-	@python3 common/bench.py $(STEP_DIR)
+	@$(MAKE) -s -C steps/$(STEP_DIR) all $(INIT_ARG)
+	@BOOTBOOK_VARIANT=$(if $(INIT),-init) python3 common/bench.py $(STEP_DIR)
 
 ## compile_commands.json: compilation database for clangd (all steps)
 compile_commands.json:

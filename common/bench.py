@@ -37,7 +37,8 @@ class NoBench(Exception):
 
 def measure(step_name, timeout=120):
     """Boot the step once and return its figures: a list of (key, value, unit, description)."""
-    step = harness.Step(step_name)
+    # `make bench STEP=NN INIT=program.elf` measures the kernel built with that init.
+    step = harness.Step(step_name, os.environ.get("BOOTBOOK_VARIANT", ""))
     if not os.path.exists(step.img):
         raise NoBench(f"{step.img} does not exist: build the step first (make build STEP=...)")
     try:

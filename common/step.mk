@@ -12,7 +12,9 @@
 TOP       := $(abspath $(dir $(lastword $(MAKEFILE_LIST)))..)
 STEP_DIR  := $(abspath $(dir $(firstword $(MAKEFILE_LIST))))
 STEP_NAME := $(notdir $(STEP_DIR))
-B         := $(TOP)/build/$(STEP_NAME)
+# INIT=path/to/program.elf (steps 08 on) builds a kernel whose init is that program; it goes
+# to build/<step>-init/, so the step's own build stays as it is.
+B         := $(TOP)/build/$(STEP_NAME)$(if $(INIT),-init)
 
 CROSS   ?= aarch64-linux-gnu-
 CC      := $(CROSS)gcc

@@ -296,10 +296,12 @@ class Step:
     """One step's build outputs (build/<name>/kernel8.img and kernel8.elf), its symbols, and
     the facts its test.py declares (`facts`, set by the runner)."""
 
-    def __init__(self, name):
+    def __init__(self, name, variant=""):
         self.name = name
         self.src = os.path.join(TOP, "steps", name)
-        self.build = os.path.join(TOP, "build", name)
+        # variant "-init": the kernel built with INIT=program.elf (steps 08 on), in its own
+        # build directory (common/step.mk).
+        self.build = os.path.join(TOP, "build", name + variant)
         self.img = os.path.join(self.build, "kernel8.img")
         self.elf = os.path.join(self.build, "kernel8.elf")
         self.facts = Facts(name)
