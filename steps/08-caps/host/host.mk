@@ -11,7 +11,7 @@ HOST_LIBS   := -lcmocka
 # One test program per host/test_NAME.c, linked with the kernel sources it tests (the plain C
 # ones only: nothing here may touch the hardware).
 HOST_TESTS  := $(HOST_B)/test_format $(HOST_B)/test_uart $(HOST_B)/test_ring $(HOST_B)/test_elf \
-               $(HOST_B)/test_abi
+               $(HOST_B)/test_abi $(HOST_B)/test_cnode
 $(HOST_B)/test_format: $(STEP_DIR)/format.c $(STEP_DIR)/format.h
 $(HOST_B)/test_uart: $(STEP_DIR)/uart.h
 $(HOST_B)/test_ring: $(STEP_DIR)/ring.h
@@ -23,6 +23,10 @@ $(HOST_B)/test_abi: $(STEP_DIR)/abi.h $(STEP_DIR)/host/sel4-abi.txt \
                     $(wildcard $(STEP_DIR)/user/lib/sel4/*.h)
 $(HOST_B)/test_abi: HOST_CFLAGS += -I$(STEP_DIR)/user/lib \
                                    -DSEL4_ABI_TXT='"$(STEP_DIR)/host/sel4-abi.txt"'
+# The capability core (cap.h, cnode.c, untyped.c); the test supplies objects.c's hooks.
+$(HOST_B)/test_cnode: $(STEP_DIR)/cnode.c $(STEP_DIR)/untyped.c $(STEP_DIR)/cnode.h \
+                      $(STEP_DIR)/cap.h $(STEP_DIR)/abi.h
+$(HOST_B)/test_cnode: HOST_CFLAGS += -DHOST
 
 $(HOST_TESTS): $(HOST_B)/%: $(STEP_DIR)/host/%.c
 	@mkdir -p $(dir $@)
