@@ -473,6 +473,11 @@ enum error cnode_invoke(struct invocation *inv)
     if (cap_type(c) == CAP_NULL)
         return inv_error(inv, E_ILLEGAL_OPERATION, 0, 0, 0);
     cte_insert(src, dst, c);
+    /* Two caps to one untyped must not both hand out its memory. The copy is the original's
+     * child, so the original keeps its watermark instead of starting again at 0: set it to
+     * the end, and the original makes nothing until the copy, and all it made, are gone. */
+    if (cap_type(c) == CAP_UNTYPED)
+        src->cap.w0 = UINT64_C(1) << untyped_size_bits(c);
     return E_NONE;
 }
 /* ANCHOR_END: cnode_invoke */

@@ -5,6 +5,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "cache.h"
 #include "cnode.h"
 #include "sched.h"
 #include "tcb.h"
@@ -66,6 +67,11 @@ struct cap obj_make(enum object_type t, uint64_t pa, uint64_t user_bits, bool de
         return cnode_cap(pa, (unsigned)user_bits, 0, 0);
     case OBJ_SMALL_PAGE:
     case OBJ_LARGE_PAGE:
+        /* The zeros are in the data cache. A program may map the frame non-cacheable (an
+         * attribute of Page_Map): then it reads memory directly, and must find zeros there,
+         * not what the frame held before. Clean them out to memory (seL4 does the same). */
+        if (!device)
+            cache_flush_range(OBJ_PTR(pa), UINT64_C(1) << obj_size_bits(t, 0));
         return cap_make(CAP_FRAME, RIGHT_READ | RIGHT_WRITE | (t == OBJ_LARGE_PAGE ? FRAME_LARGE : 0) |
                                    (device ? FRAME_DEVICE : 0), pa, 0);
     case OBJ_PAGE_TABLE:
