@@ -193,6 +193,8 @@ def errors(step):
     got = dict(re.findall(r"^captest: ([^:]+): (\w+(?: \d+)*)$", out, re.M))
     for case, answer in CAPTEST.items():
         expect_eq(got.get(case), answer, f"captest: {case}")
+    expect_true("captest: 64 methods on an empty slot: 64 refused with InvalidCapability" in out,
+                f"methods on an empty slot: {out[-800:]!r}")
     expect_true("next frame is at +4096 bytes (one probe apart), slot" in out and
                 "is still usable" in out, f"the state after the failed calls: {out[-600:]!r}")
 

@@ -114,6 +114,12 @@ static void errors(void)
                                                          seL4_CapInitThreadTCB, 254));
     seL4_MessageInfo_t short_msg = seL4_MessageInfo_new(UntypedRetype, 0, 0, 2);
     report("retype with 2 words", (seL4_Error)seL4_MessageInfo_get_label(seL4_Call(ut, short_msg)));
+    unsigned refused = 0;                  /* no cap, no operation: whatever the method */
+    for (seL4_Word label = 0; label < 64; label++) {
+        seL4_MessageInfo_t m = seL4_MessageInfo_new(label, 0, 0, 4);
+        refused += seL4_MessageInfo_get_label(seL4_Call(empty, m)) == seL4_InvalidCapability;
+    }
+    printf("captest: 64 methods on an empty slot: %u refused with InvalidCapability\n", refused);
     seL4_Word after = probe();
     printf("captest: after the failed calls the next frame is at +%lu bytes (one probe "
            "apart), slot %lu is %s\n", after - before,
