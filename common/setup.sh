@@ -7,12 +7,21 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 list="$here/packages.txt"
 
+# One dpkg-query for the whole list (it reads dpkg's database each time it runs, and this
+# script runs before every make target that uses the tools).
+pkgs=()
+while read -r pkg _cmd _why; do
+    case "$pkg" in ''|'#'*) continue ;; esac
+    pkgs+=("$pkg")
+done < "$list"
+installed=" $(dpkg-query -W -f='${db:Status-Status} ${Package}\n' "${pkgs[@]}" 2>/dev/null \
+    | awk '$1 == "installed" { printf "%s ", $2 }' || true)"
+
 missing=()
 reasons=()
 while read -r pkg _cmd why; do
     case "$pkg" in ''|'#'*) continue ;; esac
-    status=$(dpkg-query -W -f='${db:Status-Status}' "$pkg" 2>/dev/null || true)
-    if [ "$status" != "installed" ]; then
+    if [[ "$installed" != *" $pkg "* ]]; then
         missing+=("$pkg")
         reasons+=("  $pkg: $why")
     fi
