@@ -85,11 +85,11 @@ $(BOOK)/src/.done: $(BOOK_AST) $(BOOK_STEPSRC) book/tools.py
 
 BOOK_WHOLE := $(BOOK)/book.json book/metadata.yaml book/finish.lua $(BOOK_SYNTAX)
 
-# The HTML book: index.html (title and contents) and one page per chapter, NN-name.html.
+# The HTML book: index.html (title and contents) and one page per chapter, NN-name.html. tools.py
+# renders again only the pages whose inputs changed, and removes those of chapters that are gone.
 $(BOOK)/index.html: $(BOOK_AST) $(BOOK_WHOLE) book/template.html $(BOOK)/book.css $(BOOK)/src/.done \
                     $(BOOK_FIGURES)
 	@echo "book: $(BOOK)/index.html and a page per chapter"
-	@rm -f $(BOOK)/[0-9][0-9]-*.html $(BOOK)/appendix-*.html
 	@python3 book/tools.py html $(BOOK) $(BOOK_AST) -- $(BOOK_COMMON) --template=book/template.html \
 	    --css=book.css
 

@@ -13,10 +13,12 @@ include filter can report it in its own words.
 """
 
 import difflib
+import hashlib
 import html
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -409,7 +411,41 @@ def cmd_html(out_dir, asts, pandoc_args):
                         n["c"][2][0] = page if i in title_ids else page + target
         _walk(ch["doc"]["blocks"], fix)
 
+    # A page is rendered again only when something it is made from changed: its AST, its
+    # variables, the options, the files the options name (template, filters, metadata, syntax
+    # definitions) or pandoc itself. Editing one chapter re-renders one page (and its
+    # neighbours when its title changes), not all of them: each pandoc run costs about 0.4 s
+    # of CPU, and the book's checks rebuild the HTML in copies of the tree.
+    keys_path = os.path.join(out_dir, ".page-keys.json")
+    try:
+        with open(keys_path, encoding="utf-8") as f:
+            old_keys = json.load(f)
+    except (OSError, ValueError):
+        old_keys = {}
+    inputs = hashlib.sha256()
+    exe = shutil.which("pandoc") or "pandoc"
+    try:
+        st = os.stat(exe)
+        inputs.update(f"{exe} {st.st_size} {st.st_mtime_ns}".encode())
+    except OSError:
+        inputs.update(exe.encode())
+    for a in pandoc_args:
+        inputs.update(a.encode() + b"\0")
+        path = a.split("=", 1)[1] if a.startswith("--") and "=" in a else a
+        if os.path.isfile(path):
+            with open(path, "rb") as f:
+                inputs.update(f.read())
+    new_keys = {}
+
+    def key_of(doc, target, variables):
+        h = inputs.copy()
+        h.update(json.dumps([doc, sorted(variables.items())], sort_keys=True).encode())
+        return h.hexdigest()
+
     def render(doc, target, variables):
+        key = new_keys[target]
+        if old_keys.get(target) == key and os.path.isfile(target):
+            return target, 0, ""
         args = ["pandoc", "--fail-if-warnings", "-f", "json", "-t", "html5", "-s", "-o", target]
         args += pandoc_args
         for k, v in variables.items():
@@ -434,6 +470,16 @@ def cmd_html(out_dir, asts, pandoc_args):
         v = {"index": "true", "nav": nav()}
         v.update({"next-href": chapters[0]["page"], "next-title": inline_html(chapters[0]["title"][1])})
         jobs.append((empty, os.path.join(out_dir, "index.html"), v))
+    for doc, target, v in jobs:
+        new_keys[target] = key_of(doc, target, v)
+    # The pages of chapters that are gone (renamed or removed) go too.
+    for name in os.listdir(out_dir):
+        if re.match(r"^(\d\d-|appendix-).*\.html$", name) and os.path.join(out_dir, name) not in new_keys:
+            os.remove(os.path.join(out_dir, name))
+    try:
+        os.remove(keys_path)              # written again only once every page is made
+    except OSError:
+        pass
     failed = False
     with concurrent.futures.ThreadPoolExecutor(max_workers=os.cpu_count() or 2) as pool:
         for target, rc, err in pool.map(lambda j: render(*j), jobs):
@@ -443,6 +489,9 @@ def cmd_html(out_dir, asts, pandoc_args):
                 failed = True
     if failed:
         sys.exit(1)
+    with open(keys_path + ".tmp", "w", encoding="utf-8") as f:
+        json.dump(new_keys, f, indent=0, sort_keys=True)
+    os.replace(keys_path + ".tmp", keys_path)
 
 
 # ------------------------------------------------------------------------------------------
