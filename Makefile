@@ -19,7 +19,7 @@ $(error $(STEP_DIR))
 endif
 endif
 
-.PHONY: help setup check-setup build run screenshot gdb objdump nm readelf diff test test-long bench clean \
+.PHONY: help setup check-setup build run screenshot gdb objdump nm readelf diff test test-long bench fuzz clean \
         compile_commands.json
 .DEFAULT_GOAL := help
 
@@ -84,6 +84,10 @@ test-long: check-setup
 bench: need-step check-setup
 	@$(MAKE) -s -C steps/$(STEP_DIR) all $(INIT_ARG)
 	@BOOTBOOK_VARIANT=$(if $(INIT),-init) python3 common/bench.py $(STEP_DIR)
+
+## fuzz STEP=NN [SECONDS=60]: libFuzzer on the step's capability core (step 08 on); crashes go to build/NN-name/
+fuzz: need-step
+	@$(MAKE) -s -C steps/$(STEP_DIR) fuzz $(if $(SECONDS),SECONDS=$(SECONDS))
 
 ## compile_commands.json: compilation database for clangd (all steps)
 compile_commands.json:

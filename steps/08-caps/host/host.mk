@@ -36,3 +36,28 @@ $(HOST_TESTS): $(HOST_B)/%: $(STEP_DIR)/host/%.c
 host-test: $(HOST_TESTS)
 	@for t in $^; do echo "== $$t"; $$t || exit 1; done
 # ANCHOR_END: host_mk
+
+# The capability core under libFuzzer (host/fuzz_cnode.c): clang, ASan and UBSan.
+# `make fuzz [SECONDS=60]` fuzzes from the seed corpus (host/corpus/, only read) and keeps new
+# inputs in build/08-caps/fuzz-corpus/; a crash is written to build/08-caps/.
+FUZZ_CC    ?= clang
+FUZZ_BIN   := $(HOST_B)/fuzz_cnode
+FUZZ_CORPUS := $(B)/fuzz-corpus
+SECONDS    ?= 60
+$(FUZZ_BIN): $(STEP_DIR)/host/fuzz_cnode.c $(STEP_DIR)/cnode.c $(STEP_DIR)/untyped.c \
+             $(STEP_DIR)/cnode.h $(STEP_DIR)/cap.h $(STEP_DIR)/abi.h
+	@mkdir -p $(dir $@)
+	@command -v $(FUZZ_CC) >/dev/null 2>&1 || { echo "error: $(FUZZ_CC) not found; install the Debian packages clang and libclang-rt-14-dev (make setup)" >&2; exit 1; }
+	$(FUZZ_CC) -std=gnu11 -O1 -g -Wall -Wextra -Werror -fsanitize=fuzzer,address,undefined \
+	    -fno-sanitize-recover=all -DHOST -I$(STEP_DIR) $(filter %.c,$^) -o $@
+
+.PHONY: fuzz
+fuzz: $(FUZZ_BIN)
+	@mkdir -p $(FUZZ_CORPUS)
+	@echo "fuzzing the capability core for $(SECONDS) s; new inputs go to $(FUZZ_CORPUS)"
+	@$(FUZZ_BIN) -max_total_time=$(SECONDS) -print_final_stats=1 -artifact_prefix=$(B)/ \
+	    $(FUZZ_CORPUS) $(STEP_DIR)/host/corpus; s=$$?; \
+	  if [ $$s -ne 0 ]; then \
+	    echo "fuzz: the fuzzer found a failing input (above), written to $(B)/ as crash-* (or leak-*, timeout-*)."; \
+	    echo "fuzz: once the bug is fixed, copy that file into $(STEP_DIR)/host/corpus/ as a regression input."; \
+	    exit $$s; fi
