@@ -966,11 +966,8 @@ static void test_cnode_holds_last_cap_to_itself(void **state)
     assert_int_equal(off_at(30), 0);
 }
 
-/* The same through Delete: a CNode holds a copy of its own cap in slot 2, and the last cap
- * outside is deleted; then Delete of the slot-2 cap from outside is impossible (unreachable),
- * so the root CNode itself: root' deletes root[2]'s copy... Here: C's own slot 2 holds a copy,
- * root[20] the original; deleting root[20] leaves C alive (not final), and deleting C[2]
- * through root' then finds it final and empties C (itself included). */
+/* A CNode holds a copy of its own cap in slot 2, the original is in root[21]. Deleting C[2]
+ * (through root' and C) is not final; deleting root[21] then is, and empties C. */
 static void test_cnode_self_copy_deleted_through_itself(void **state)
 {
     (void)state;
