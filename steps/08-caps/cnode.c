@@ -1,7 +1,7 @@
 /*
  * cnode.c: the capability core. How a cptr finds a slot, how the derivation tree records
  * which cap was made from which, how caps are copied, moved, deleted and revoked, and the CNode
- * methods built from those. seL4's rules throughout (CAPABILITIES in the book's chapter 08).
+ * methods built from those. seL4's rules throughout (the book's chapter 08 explains them).
  *
  * Every function here runs to the end with interrupts masked, like the whole kernel, so no
  * other code sees a half-done operation.

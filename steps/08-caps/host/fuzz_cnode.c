@@ -1,6 +1,6 @@
 /*
  * fuzz_cnode.c: a libFuzzer target for the capability core: cptr lookup and the decoding of
- * CNode and Untyped invocations (CAPABILITIES §9, invariant 8 on the host).
+ * CNode and Untyped invocations: hostile input must never break the tree (chapter 08).
  *
  * Each input is a program for a small world: a root CNode of 64 slots (a 58-bit guard of 0, so
  * a cptr at depth 64 is a slot number; its cap in slot 2 and, in slot 5, a copy without a guard
