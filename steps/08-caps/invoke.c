@@ -32,6 +32,10 @@ static enum error dispatch(void)
     case CAP_PAGE_TABLE: return page_table_invoke(&inv);
     case CAP_VSPACE:
     case CAP_ASID_POOL:  return vspace_invoke(&inv);
+    case CAP_ENDPOINT:                  /* without Write it could not send (seL4's answer) */
+        if (!(cap_rights(inv.slot->cap) & RIGHT_WRITE))
+            return inv_error(&inv, E_INVALID_CAPABILITY, 1, 0, 0);
+        return inv_error(&inv, E_ILLEGAL_OPERATION, 0, 0, 0);   /* messages: step 09 */
     default:             return inv_error(&inv, E_ILLEGAL_OPERATION, 0, 0, 0);
     }
 }

@@ -166,7 +166,7 @@ CAPTEST = {
     "copy into a used slot": "DeleteFirst",
     "invoke an empty slot": "InvalidCapability 0",
     "untyped asked to copy": "IllegalOperation",
-    "endpoint asked to retype": "IllegalOperation",
+    "read-only endpoint asked to retype": "InvalidCapability 0",
     "map at an odd address": "AlignmentError",
     "map with no page table": "FailedLookup 0 2 21",      # no level-3 table: 21 bits left
     "map above 2^39": "InvalidArgument 0",

@@ -59,6 +59,8 @@ static void errors(void)
     seL4_CPtr child = retype(ut, seL4_UntypedObject, 12);
     retype(child, seL4_EndpointObject, 0);                /* child now has a child */
     seL4_CPtr frame = retype(ut, seL4_ARM_SmallPageObject, 0);
+    seL4_CPtr read_only = next_slot++;                    /* an endpoint cap that cannot send */
+    seL4_CNode_Copy(root, read_only, 64, root, ep, 64, seL4_CanRead);
     seL4_CPtr free1 = next_slot, empty = 4000;            /* slots no call may fill */
 
     seL4_Word before = probe();
@@ -94,8 +96,9 @@ static void errors(void)
     report("invoke an empty slot", seL4_CNode_Delete(empty, 0, 64));
     report("untyped asked to copy", seL4_CNode_Copy(ut, free1, 64, root, ep, 64,
                                                     seL4_AllRights));
-    report("endpoint asked to retype", seL4_Untyped_Retype(ep, seL4_EndpointObject, 0, root,
-                                                           0, 0, free1, 1));
+    report("read-only endpoint asked to retype", seL4_Untyped_Retype(read_only,
+                                                                     seL4_EndpointObject, 0,
+                                                                     root, 0, 0, free1, 1));
     report("map at an odd address", seL4_ARM_Page_Map(frame, seL4_CapInitThreadVSpace,
                                                       0x20000100, seL4_ReadWrite,
                                                       seL4_ARM_Default_VMAttributes));
@@ -125,7 +128,7 @@ static void errors(void)
            "apart), slot %lu is %s\n", after - before,
            free1, seL4_CNode_Delete(root, free1, 64) == seL4_NoError ? "still usable" : "?");
     seL4_CNode_Revoke(root, ut, 64);        /* all of it back */
-    next_slot = free1 - 5;
+    next_slot = free1 - 6;
 }
 /* ANCHOR_END: captest_errors */
 
