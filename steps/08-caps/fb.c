@@ -182,14 +182,23 @@ void fb_draw_glyph(uint32_t x, uint32_t y, const struct font *f, const uint8_t *
  * Copy `bytes` bytes from src to dst, dst below src, front to back (safe when the ranges
  * overlap that way). The framebuffer is Device memory while the MMU is off, where a real
  * Pi faults on unaligned accesses, so this uses aligned 64-bit words when it can and
- * 32-bit words (always aligned: every pixel is one) otherwise. volatile keeps the compiler
- * from turning the loop into a call to memmove.
+ * 32-bit words (always aligned: every pixel is one) otherwise. The 64-bit copy moves eight
+ * words per iteration, all eight read before any is written (so still front to back), and
+ * the last few one at a time. volatile keeps the compiler from turning the loops into a
+ * call to memmove.
  */
 static void fb_copy_down(uintptr_t dst, uintptr_t src, uintptr_t bytes)
 {
     if (((dst | src | bytes) & 7) == 0) {
         volatile uint64_t *d = (volatile uint64_t *)dst, *s = (volatile uint64_t *)src;
-        for (uintptr_t i = 0; i < bytes / 8; i++)
+        uintptr_t i = 0, n = bytes / 8;
+        for (; i + 8 <= n; i += 8) {
+            uint64_t w0 = s[i], w1 = s[i + 1], w2 = s[i + 2], w3 = s[i + 3];
+            uint64_t w4 = s[i + 4], w5 = s[i + 5], w6 = s[i + 6], w7 = s[i + 7];
+            d[i] = w0; d[i + 1] = w1; d[i + 2] = w2; d[i + 3] = w3;
+            d[i + 4] = w4; d[i + 5] = w5; d[i + 6] = w6; d[i + 7] = w7;
+        }
+        for (; i < n; i++)
             d[i] = s[i];
     } else {
         volatile uint32_t *d = (volatile uint32_t *)dst, *s = (volatile uint32_t *)src;
