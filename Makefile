@@ -82,8 +82,8 @@ test-long: check-setup
 
 ## bench STEP=NN: boot the step under -icount, print its `bench` figures as a table
 bench: need-step check-setup
-	@$(MAKE) -s -C steps/$(STEP_DIR) all $(INIT_ARG)
-	@BOOTBOOK_VARIANT=$(if $(INIT),-init) python3 common/bench.py $(STEP_DIR)
+	@$(MAKE) -s -C steps/$(STEP_DIR) all $(INIT_ARG) $(if $(FASTPATH),FASTPATH=$(FASTPATH))
+	@BOOTBOOK_VARIANT=$(if $(INIT),-init)$(if $(filter 0,$(FASTPATH)),-slow) python3 common/bench.py $(STEP_DIR)
 
 ## fuzz STEP=NN [SECONDS=60]: libFuzzer on the step's capability core (step 08 on); crashes go to build/NN-name/
 fuzz: need-step

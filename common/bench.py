@@ -20,6 +20,7 @@ command, the kernel does not answer, or two runs disagree.
 import argparse
 import os
 import re
+import subprocess
 import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "test"))
@@ -35,10 +36,12 @@ class NoBench(Exception):
     """The step cannot be measured; the message says why, for a person."""
 
 
-def measure(step_name, timeout=120):
+def measure(step_name, timeout=120, variant=None):
     """Boot the step once and return its figures: a list of (key, value, unit, description)."""
     # `make bench STEP=NN INIT=program.elf` measures the kernel built with that init.
-    step = harness.Step(step_name, os.environ.get("BOOTBOOK_VARIANT", ""))
+    if variant is None:
+        variant = os.environ.get("BOOTBOOK_VARIANT", "")
+    step = harness.Step(step_name, variant)
     if not os.path.exists(step.img):
         raise NoBench(f"{step.img} does not exist: build the step first (make build STEP=...)")
     try:
@@ -79,6 +82,25 @@ def parse(step_name, out):
     return rows
 
 
+def with_slowpath(step_name, rows, timeout=300):
+    """A step with an IPC fastpath (09 on) also gets call-replyrecv-slow: the same round trip
+    on the kernel built with FASTPATH=0 (build/NN-name-slow/), next to its fast figure."""
+    keys = [k for k, _, _, _ in rows]
+    if ("call-replyrecv" not in keys or os.environ.get("BOOTBOOK_VARIANT") or
+            not os.path.exists(os.path.join(harness.TOP, "steps", step_name, "fastpath.c"))):
+        return rows
+    r = subprocess.run(["make", "-s", "-C", os.path.join(harness.TOP, "steps", step_name), "all",
+                        "FASTPATH=0"], capture_output=True, text=True, timeout=timeout)
+    if r.returncode:
+        raise NoBench(f"the FASTPATH=0 build of {step_name} failed:\n{(r.stdout + r.stderr)[-1500:]}")
+    slow = {k: (v, u) for k, v, u, _ in measure(step_name, variant="-slow")}
+    value, unit = slow["call-replyrecv"]
+    row = ("call-replyrecv-slow", value, unit,
+           "the same as call-replyrecv on the kernel built with FASTPATH=0 (the slowpath)")
+    at = keys.index("call-replyrecv-10") + 1 if "call-replyrecv-10" in keys else len(rows)
+    return rows[:at] + [row] + rows[at:]
+
+
 def units(rows):
     """What the unit column says: the kernel's unit, read as what it is under -icount."""
     names = {unit for _, _, unit, _ in rows}
@@ -117,11 +139,12 @@ def main():
     args = ap.parse_args()
     try:
         runs = [measure(args.step) for _ in range(max(1, args.runs))]
+        for i, other in enumerate(runs[1:], 2):
+            if other != runs[0]:
+                sys.exit(f"bench: run {i} differs from run 1:\n  {other}\n  {runs[0]}")
+        runs[0] = with_slowpath(args.step, runs[0])
     except NoBench as e:
         sys.exit(f"bench: {e}")
-    for i, other in enumerate(runs[1:], 2):
-        if other != runs[0]:
-            sys.exit(f"bench: run {i} differs from run 1:\n  {other}\n  {runs[0]}")
     print(text_table(args.step, runs[0]))
     if args.markdown:
         os.makedirs(os.path.dirname(os.path.abspath(args.markdown)), exist_ok=True)

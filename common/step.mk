@@ -14,7 +14,8 @@ STEP_DIR  := $(abspath $(dir $(firstword $(MAKEFILE_LIST))))
 STEP_NAME := $(notdir $(STEP_DIR))
 # INIT=path/to/program.elf (steps 08 on) builds a kernel whose init is that program; it goes
 # to build/<step>-init/, so the step's own build stays as it is.
-B         := $(TOP)/build/$(STEP_NAME)$(if $(INIT),-init)
+# FASTPATH=0 (steps 09 on) builds to build/<step>-slow/ the same way.
+B         := $(TOP)/build/$(STEP_NAME)$(if $(INIT),-init)$(if $(filter 0,$(FASTPATH)),-slow)
 
 CROSS   ?= aarch64-linux-gnu-
 CC      := $(CROSS)gcc

@@ -87,7 +87,10 @@ static inline struct cte *cte_next(const struct cte *s)
     return (struct cte *)(s->next_flags & ~(uintptr_t)31);
 }
 static inline bool cte_revocable(const struct cte *s)    { return s->next_flags & CTE_REVOCABLE; }
-static inline bool cte_first_badged(const struct cte *s) { return s->next_flags & CTE_FIRST_BADGED; }
+static inline bool cte_first_badged(const struct cte *s)
+{
+    return s->next_flags & CTE_FIRST_BADGED;
+}
 static const struct cap cap_null;
 /* ANCHOR_END: cap */
 
@@ -119,7 +122,10 @@ static inline struct cap cnode_cap(uint64_t pa, unsigned radix, unsigned guard_s
  * w0 = where it is mapped: ASID << 48 | virtual address, or 0. */
 #define FRAME_LARGE   (1u << 4)
 #define FRAME_DEVICE  (1u << 5)
-static inline unsigned frame_size_bits(struct cap c)   { return cap_bits(c) & FRAME_LARGE ? 21 : 12; }
+static inline unsigned frame_size_bits(struct cap c)
+{
+    return cap_bits(c) & FRAME_LARGE ? 21 : 12;
+}
 static inline bool frame_is_device(struct cap c)       { return cap_bits(c) & FRAME_DEVICE; }
 
 /* Page table: its level once mapped (bits 1:0: 2 or 3; 0 while unmapped); w0 as a frame's. */

@@ -205,7 +205,8 @@ static const struct command commands[] = {
     { "spawn",  "NAME [PRIO]", "start a demo thread: yielder, spinner, counter", cmd_spawn },
     { "kill",   "ID",         "stop a thread, free its TCB and address space", cmd_kill },
     { "prio",   "ID PRIO",    "set a thread's priority, 0-255",               cmd_prio },
-    { "run",    "NAME [ARG]", "start a user program: init hello faults fuzz bench captest", cmd_run },
+    { "run",    "NAME [ARG]", "start a user program: init hello faults fuzz bench captest",
+      cmd_run },
     { "caps",   "ID",         "a thread's CSpace: slot, type, object, rights, badge", cmd_caps },
     { "untyped", "[ID]",      "a program's untyped memory and watermarks (init: 2)", cmd_untyped },
     { "cdt",    "[ID]",       "the derivation tree of what a program has (init: 2)", cmd_cdt },
@@ -1036,8 +1037,8 @@ static void cmd_run(const char *args)
     name[len] = '\0';
     const struct program *p = program_find(name);
     if (!p) {
-        kprintf("run: there is no program '%s' (there are init, hello, faults, fuzz, bench, captest)\n",
-                name);
+        kprintf("run: there is no program '%s' (there are init, hello, faults, fuzz, bench, "
+                "captest)\n", name);
         return;
     }
     struct tcb *t;

@@ -72,7 +72,8 @@ struct cap obj_make(enum object_type t, uint64_t pa, uint64_t user_bits, bool de
          * not what the frame held before. Clean them out to memory (seL4 does the same). */
         if (!device)
             cache_flush_range(OBJ_PTR(pa), UINT64_C(1) << obj_size_bits(t, 0));
-        return cap_make(CAP_FRAME, RIGHT_READ | RIGHT_WRITE | (t == OBJ_LARGE_PAGE ? FRAME_LARGE : 0) |
+        return cap_make(CAP_FRAME, RIGHT_READ | RIGHT_WRITE |
+                                   (t == OBJ_LARGE_PAGE ? FRAME_LARGE : 0) |
                                    (device ? FRAME_DEVICE : 0), pa, 0);
     case OBJ_PAGE_TABLE:
         return cap_make(CAP_PAGE_TABLE, 0, pa, 0);

@@ -248,7 +248,7 @@ def other_init(step):
     its Retype/Revoke cycles run from init with the watermark back at 0 every time, `untyped`
     then shows its untyped unused; step 08's own build is left as it was."""
     before = os.path.getmtime(step.img)
-    r = subprocess.run(["make", "-s", "build", "STEP=08",
+    r = subprocess.run(["make", "-s", "build", f"STEP={step.name}",
                         f"INIT={os.path.join(step.build, 'user', 'captest.elf')}"], cwd=TOP,
                        capture_output=True, text=True, timeout=300)
     expect_eq(r.returncode, 0, f"the INIT build: {r.stdout[-500:]} {r.stderr[-1500:]}")

@@ -38,10 +38,11 @@ $(USER_B)/%.elf: $(USER_B)/%.debug.elf
 
 # INIT=path/to/program.elf: that program is init, in place of user/init.c's (any AArch64 ELF
 # built for seL4's ABI: x0 = BootInfo). Its directory comes first in the assembler's search.
+# The copy is compared, not dated: another INIT, even an older file, replaces it.
 ifneq ($(INIT),)
-$(B)/init/init.elf: $(INIT)
+$(B)/init/init.elf: FORCE
 	@mkdir -p $(@D)
-	cp $< $@
+	@cmp -s $(INIT) $@ || cp $(INIT) $@
 $(B)/programs.S.o: $(B)/init/init.elf
 $(B)/programs.S.o: ASFLAGS += -Wa,-I$(B)/init
 endif
