@@ -45,7 +45,7 @@ def measure(step_name, timeout=120, variant=None):
     if not os.path.exists(step.img):
         raise NoBench(f"{step.img} does not exist: build the step first (make build STEP=...)")
     try:
-        with step.boot(timeout=timeout) as m:
+        with step.boot(timeout=timeout, warp=True) as m:
             try:
                 m.expect(PROMPT, timeout=15)
             except harness.CheckFailed:

@@ -131,10 +131,12 @@ class Resolved:
 
 
 class _Started(threading.local):
-    """The machines the check running in this thread started (for transcripts on failure)."""
+    """The machines the check running in this thread started (for transcripts on failure),
+    and whether that check asked for warp (see Machine)."""
 
     def __init__(self):
         self.machines = []
+        self.warp = False
 
 
 started = _Started()
@@ -198,19 +200,24 @@ def facts(**values):
     group.facts._values.update(values)
 
 
-def check(name, override=None, alone=False, cost=None, needs=()):
+def check(name, override=None, alone=False, cost=None, needs=(), warp=False):
     """Decorator: register `fn` as check `name` of the file being loaded. `override` (a
     one-line reason) replaces the inherited check of that name; `alone` runs the check one at
     a time beside the others, at a raised priority (for checks that run QEMU without -icount, whose
     guests' time-outs follow the host's clock). `cost` is a guess of its seconds, for ordering a first run
     that has no times of its own yet (a fresh clone, CI): the longest start first. `needs`
     names checks of the same group that must have finished first (the book's checks wait for
-    the one that builds it, rather than holding a worker while it builds)."""
+    the one that builds it, rather than holding a worker while it builds). `warp` gives the
+    check's machines QEMU's -icount sleep=off: an idle guest's clock jumps to its next timer
+    at once, so it sees thousands of ticks in a second of the host's time (checks that count
+    ticks, or need the same instruction at every tick). Without it (sleep=on) an idle guest's
+    clock follows the host's and QEMU sleeps, instead of running tick handlers flat out while
+    the check waits: a third of the CPU time of the run."""
 
     def register(fn):
         c = Check(name, fn, _loading[-1].name, override, alone)
         _current("@check").checks.append(c)
-        fn.cost, fn.needs = cost, tuple(needs)
+        fn.cost, fn.needs, fn.warp = cost, tuple(needs), warp
         return fn
 
     return register
@@ -428,8 +435,10 @@ def _with_parent_death(args):
 
 
 class Machine:
-    """QEMU raspi3b running one kernel image, deterministic under -icount shift=0,sleep=off
-    (icount=False: the host's clock, the four cores still on one host thread).
+    """QEMU raspi3b running one kernel image under -icount shift=0 (every instruction 1 ns of
+    the guest's time, so instruction counts are exact), with sleep=on unless the check or
+    the caller asks for warp (sleep=off). icount=False: the host's clock, the four cores
+    still on one host thread.
 
     serial=True  connects the mini UART (QEMU's second -serial) through a unix socket; QEMU
                  waits for the connection before it starts the guest, so no output is lost.
@@ -441,7 +450,7 @@ class Machine:
     """
 
     def __init__(self, img, serial=True, gdb=False, paused=False, timeout=60, extra=(),
-                 icount=True, display=False):
+                 icount=True, display=False, warp=None):
         started.machines.append(self)
         self.phases = [("start", time.monotonic())]   # when each step of its life happened
         self.tmp = tempfile.mkdtemp(prefix="bootbook-")
@@ -453,7 +462,11 @@ class Machine:
                 "-monitor", "none",
                 "-qmp", f"unix:{qmp_path},server=on,wait=off"]
         if icount:
-            args += ["-icount", "shift=0,sleep=off"]
+            # Instructions count time either way (shift=0: 1 ns each). sleep=off (warp) makes
+            # an idle guest's clock jump to its next timer at once; sleep=on lets it follow
+            # the host's clock while idle, and QEMU sleep (check(..., warp=True) chooses).
+            warp = started.warp if warp is None else warp
+            args += ["-icount", "shift=0,sleep=off" if warp else "shift=0,sleep=on"]
         else:
             # One host thread for the four cores, as under -icount. By default QEMU gives each
             # core a thread of its own, and cores 1-3, parked in the spin loop, then keep

@@ -62,6 +62,7 @@ def phases(t0):
 def run_one(fn, arg, verbose=False):
     """Run one check; returns (ok, message, serial tails of the machines it started)."""
     harness.started.machines = []
+    harness.started.warp = getattr(fn, "warp", False)
     t0 = time.monotonic()
     try:
         fn(arg)

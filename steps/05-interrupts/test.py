@@ -37,7 +37,7 @@ facts(
     clock_cells=12,               # the clock's text at the right of line 0 (console.c)
 )
 
-@check("tick-count-exact")
+@check("tick-count-exact", warp=True)
 def tick_exact(step):
     """Let the idle guest live through thousands of ticks, then ask `uptime`: the tick count
     is exactly the counter's time since the start divided by the period, to the tick. A tick
@@ -65,7 +65,7 @@ def uptime_advances(step):
                                      f"counter {c1} -> {c2}")
 
 
-@check("tick-count-through-the-monitor")
+@check("tick-count-through-the-monitor", warp=True)
 def tick_monitor(step):
     """With the machine stopped (QMP stop), the tick count in guest memory (timer_tick, read
     with the monitor): the next deadline is exactly a whole number of periods after the
@@ -225,7 +225,7 @@ def idle_wfi(step):
                           f"{where}")
 
 
-@check("clock-on-screen")
+@check("clock-on-screen", warp=True)
 def clock_on_screen(step):
     """The top right corner shows the time since the tick started as h:mm:ss, in reversed
     colours, and it moves on."""
