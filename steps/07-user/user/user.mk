@@ -5,7 +5,9 @@
 # build/07-user/user/NAME.elf. programs.S includes those files in the kernel image.
 # ANCHOR: user_mk
 USER_PROGRAMS := init hello faults fuzz bench
-USER_B        := $(B)/user
+# build/NN-name/user/ even for a kernel built elsewhere (DEBUG=1 in build/NN-name/debug, or
+# INIT=, FASTPATH=0): the programs do not change with the kernel's flags, so they are built once.
+USER_B        := $(TOP)/build/$(STEP_NAME)/user
 USER_CFLAGS   := -ffreestanding -nostdlib -nostartfiles -mgeneral-regs-only -mcpu=cortex-a53 \
                  -O2 -g -Wall -Wextra -Werror -std=gnu11 -fno-stack-protector -fno-pie \
                  -fno-common -fno-tree-loop-distribute-patterns -MMD -MP \
