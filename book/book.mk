@@ -1,8 +1,8 @@
 # book/book.mk: the book's targets, included by the top-level Makefile (so paths are from the top).
 #
 #   chapters/NN-name.md --(pandoc + book/include.lua)--> build/book/ast/NN-name.json (+ .uses)
-#   all chapters --(book/tools.py merge)--> build/book/book.json
-#   chapters --(book/tools.py html, pandoc)--> build/book/index.html, build/book/NN-name.html
+#   all chapters --(book/booktool.py merge)--> build/book/book.json
+#   chapters --(book/booktool.py html, pandoc)--> build/book/index.html, build/book/NN-name.html
 #   book.json --(pandoc)--> build/book/the-book-that-boots.epub
 #   book.json --(pandoc)--> build/book/print.html --(weasyprint)--> the-book-that-boots.pdf
 #
@@ -53,22 +53,22 @@ book-check: check-setup
 
 ## book-coverage [V=1]: per step, how much of its code (and new code) the book shows
 book-coverage: $(BOOK_AST)
-	@python3 book/tools.py coverage $(if $(V),-v) $(BOOK_USES)
+	@python3 book/booktool.py coverage $(if $(V),-v) $(BOOK_USES)
 
 # One chapter: includes expanded, headings numbered, links resolved. The filter names the
 # chapter, file and anchor of any broken include and exits 1, so make stops here. Generated
 # Markdown must exist first. The filter writes a .d file naming every file the chapter reads
 # (what it shows, and both steps of its diffstat), so a chapter is rebuilt when one of those
 # changes, not whenever any step file does.
-$(BOOK)/ast/%.json: chapters/%.md book/include.lua book/tools.py | check-setup $(BOOK_GENERATED)
+$(BOOK)/ast/%.json: chapters/%.md book/include.lua book/booktool.py | check-setup $(BOOK_GENERATED)
 	@mkdir -p $(@D)
 	@echo "book: $<"
 	@$(BOOK_PANDOC) -f markdown --lua-filter=book/include.lua -t json -o $@ $<
 
 -include $(BOOK_AST:.json=.d)
 
-$(BOOK)/book.json: $(BOOK_AST) book/tools.py
-	@python3 book/tools.py merge $@ $(BOOK_AST)
+$(BOOK)/book.json: $(BOOK_AST) book/booktool.py
+	@python3 book/booktool.py merge $@ $(BOOK_AST)
 
 # The stylesheet of the HTML pages and print.html: book/book.css, then book/print.css (paper: @page,
 # running heads, ...). The EPUB takes book/book.css alone: EPUBCheck rejects @page margin boxes.
@@ -77,20 +77,20 @@ $(BOOK)/book.css: book/book.css book/print.css
 	@cat $^ > $@
 
 # The sources, one page per file with line anchors: the listings' captions link there.
-$(BOOK)/src/.done: $(BOOK_AST) $(BOOK_STEPSRC) book/tools.py
+$(BOOK)/src/.done: $(BOOK_AST) $(BOOK_STEPSRC) book/booktool.py
 	@rm -rf $(BOOK)/src
 	@mkdir -p $(BOOK)/src
-	@python3 book/tools.py srcpages $(BOOK)/src $(BOOK_USES)
+	@python3 book/booktool.py srcpages $(BOOK)/src $(BOOK_USES)
 	@touch $@
 
 BOOK_WHOLE := $(BOOK)/book.json book/metadata.yaml book/finish.lua $(BOOK_SYNTAX)
 
-# The HTML book: index.html (title and contents) and one page per chapter, NN-name.html. tools.py
+# The HTML book: index.html (title and contents) and one page per chapter, NN-name.html. booktool.py
 # renders again only the pages whose inputs changed, and removes those of chapters that are gone.
 $(BOOK)/index.html: $(BOOK_AST) $(BOOK_WHOLE) book/template.html $(BOOK)/book.css $(BOOK)/src/.done \
                     $(BOOK_FIGURES)
 	@echo "book: $(BOOK)/index.html and a page per chapter"
-	@python3 book/tools.py html $(BOOK) $(BOOK_AST) -- $(BOOK_COMMON) --template=book/template.html \
+	@python3 book/booktool.py html $(BOOK) $(BOOK_AST) -- $(BOOK_COMMON) --template=book/template.html \
 	    --css=book.css
 
 # On paper the listings are black, with their comments in grey italics: the empty link before

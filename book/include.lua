@@ -97,72 +97,86 @@ local function read_lines(path)
   return lines
 end
 
--- A marker is `ANCHOR: name` or `ANCHOR_END: name` anywhere on a line, in any comment syntax;
--- the whole line is a marker line and never shown.
-local function marker(line)
-  local name = line:match("ANCHOR:%s*([%w_%.%-]+)")
-  if name then
-    return "start", name
+-- book/booktool.py runs the build's Python steps; it prints its answer, or "ERROR: message" as
+-- its first line.
+local function tool(args)
+  local ok, out = pcall(pandoc.pipe, "python3", { "-S", script_dir .. "/booktool.py", table.unpack(args) }, "")
+  if not ok then
+    fail("book/booktool.py %s failed: %s", table.concat(args, " "), tostring(out.output or out))
+    return nil
   end
-  name = line:match("ANCHOR_END:%s*([%w_%.%-]+)")
-  if name then
-    return "end", name
+  local msg = out:match("^ERROR: ([^\n]*)")
+  if msg then
+    fail("%s", msg)
+    return nil
+  end
+  return out
+end
+
+-- The anchor grammar lives in book/booktool.py alone (`booktool.py anchors FILE...`): which lines
+-- are markers, each anchor's (start, stop) marker lines, and the problems of the file's anchors
+-- (duplicated, unbalanced) in the words every reader of the sources reports them. The filter
+-- only reads the files' lines. A first pass collects every file the chapter includes or links
+-- to, so that one run of the tool answers for all of them.
+local wanted, wanted_list = {}, {}
+local function want(path)
+  if path and not wanted[path] then
+    wanted[path] = true
+    table.insert(wanted_list, path)
   end
 end
 
--- The file's lines, which of them are markers, each anchor's (start, stop) marker lines and
--- the problems of the file's anchors (duplicated, unbalanced), keyed by anchor name.
 local function load(path)
   if files[path] ~= nil then
     return files[path]
   end
-  local lines = read_lines(path)
-  if not lines then
-    files[path] = false
-    return false
+  want(path)
+  local ask = {}
+  for _, p in ipairs(wanted_list) do
+    if files[p] == nil then table.insert(ask, p) end
   end
-  local info = { path = path, lines = lines, is_marker = {}, anchors = {}, problems = {} }
-  local starts, ends = {}, {}
-  for i, line in ipairs(lines) do
-    local kind, name = marker(line)
-    if kind then
-      info.is_marker[i] = true
-      local t = kind == "start" and starts or ends
-      t[name] = t[name] or {}
-      table.insert(t[name], i)
+  for _, p in ipairs(ask) do files[p] = false end
+  local out = tool({ "anchors", table.unpack(ask) })
+  local info
+  for line in (out or ""):gmatch("[^\n]+") do
+    local f = {}
+    for x in (line .. "\t"):gmatch("([^\t]*)\t") do table.insert(f, x) end
+    if f[1] == "file" then
+      info = { path = f[2], lines = read_lines(f[2]), is_marker = {}, anchors = {}, problems = {} }
+      files[f[2]] = info.lines and info or false
+    elseif f[1] == "missing" then
+      files[info.path] = false
+    elseif f[1] == "markers" then
+      for k = 2, #f do
+        if f[k] ~= "" then info.is_marker[tonumber(f[k])] = true end
+      end
+    elseif f[1] == "anchor" then
+      info.anchors[f[2]] = { tonumber(f[3]), tonumber(f[4]) }
+    elseif f[1] == "problem" then
+      table.insert(info.problems, f[2])
     end
   end
-  local names = {}
-  for name in pairs(starts) do names[name] = true end
-  for name in pairs(ends) do names[name] = true end
-  for name in pairs(names) do
-    local s, e = starts[name] or {}, ends[name] or {}
-    local problem
-    if #s > 1 then
-      problem = string.format("anchor '%s' is duplicated in %s (ANCHOR: on lines %s)",
-        name, path, table.concat(s, ", "))
-    elseif #e > 1 then
-      problem = string.format("anchor '%s' is duplicated in %s (ANCHOR_END: on lines %s)",
-        name, path, table.concat(e, ", "))
-    elseif #s == 0 then
-      problem = string.format("anchor '%s' is unbalanced in %s (ANCHOR_END: on line %d, no ANCHOR:)",
-        name, path, e[1])
-    elseif #e == 0 then
-      problem = string.format("anchor '%s' is unbalanced in %s (ANCHOR: on line %d, no ANCHOR_END:)",
-        name, path, s[1])
-    elseif e[1] < s[1] then
-      problem = string.format("anchor '%s' is unbalanced in %s (ANCHOR_END: on line %d before ANCHOR: on line %d)",
-        name, path, e[1], s[1])
-    end
-    if problem then
-      table.insert(info.problems, problem)
-    else
-      info.anchors[name] = { s[1], e[1] }
-    end
+  return files[path]
+end
+
+-- The file of the tree a link names (relative to chapters/, as GitHub reads it), or nil.
+local function link_source(target)
+  if target:match("^%a[%w+.-]*:") or target:match("^#") then
+    return nil
   end
-  table.sort(info.problems)
-  files[path] = info
-  return info
+  local path = target:match("^([^#]*)")
+  return path:match("^%.%./(.+)$") or path:match("^(steps/.+)$")
+end
+
+local function collect(el)
+  if el.t == "CodeBlock" then
+    if el.attributes.include and not el.classes:includes("markdown") then
+      want(el.attributes.include)
+    end
+  else
+    local src = link_source(el.target)
+    if src and not src:match("/$") then want(src) end
+  end
 end
 
 -- Report a file's anchor problems once, on the first include from it.
@@ -402,21 +416,6 @@ local function markdown_block(el)
   return pandoc.Div(pandoc.read(text, "markdown").blocks, pandoc.Attr("", { "generated" }, {}))
 end
 
--- The helper (book/tools.py) prints the diff, or "ERROR: message" as its first line.
-local function tool(args)
-  local ok, out = pcall(pandoc.pipe, "python3", { script_dir .. "/tools.py", table.unpack(args) }, "")
-  if not ok then
-    fail("book/tools.py %s failed: %s", table.concat(args, " "), tostring(out.output or out))
-    return nil
-  end
-  local msg = out:match("^ERROR: ([^\n]*)")
-  if msg then
-    fail("%s", msg)
-    return nil
-  end
-  return out
-end
-
 local function diff_block(el)
   if bad_attributes(el, "diff") then return nil end
   local a = el.attributes
@@ -620,6 +619,7 @@ local function finish(doc)
 end
 
 return {
+  { CodeBlock = collect, Link = collect },
   { Header = Header, Div = reid, Span = reid, CodeBlock = reid, Code = reid, Image = reid },
   { CodeBlock = CodeBlock, Link = Link },
   { Pandoc = finish },

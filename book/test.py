@@ -20,9 +20,8 @@ from urllib.parse import unquote, urlsplit
 from harness import TOP, CheckFailed, check, expect_eq, expect_true
 import png  # common/test/png.py, beside harness
 
-import tools  # book/tools.py: run.py puts book/ on the path while it loads this file
+import booktool  # book/booktool.py: run.py puts book/ on the path while it loads this file
 
-tools.ROOT = TOP
 BOOK = os.path.join(TOP, "build", "book")
 FILTER = os.path.join(TOP, "book", "include.lua")
 
@@ -96,7 +95,7 @@ def built_pdf():
 def uses():
     """[(chapter, kind, fields...)] of every chapter's .uses file (after the build)."""
     built()
-    return tools.read_uses([os.path.join(BOOK, "ast", c + ".uses") for c in chapters()])
+    return booktool.read_uses([os.path.join(BOOK, "ast", c + ".uses") for c in chapters()])
 
 
 def copy_tree(tmp):
@@ -219,7 +218,7 @@ def every_step_has_chapter(_):
         if u[1] == "show":
             shown.setdefault(u[0], set()).add(u[2].split("/")[1])
     missing = []
-    for step in tools.steps():
+    for step in booktool.steps(TOP):
         nn = step[:2]
         mine = [c for c in chapters() if c.startswith(nn + "-")]
         if not mine:
@@ -233,7 +232,7 @@ def every_step_has_chapter(_):
 def chapter_diffstat(_):
     """Each step's chapter (from the second step on) shows what changed since the step before."""
     stats = {(u[0], u[2], u[3]) for u in uses() if u[1] == "diffstat"}
-    steps = tools.steps()
+    steps = booktool.steps(TOP)
     missing = []
     for prev, step in zip(steps, steps[1:]):
         for c in chapters():
@@ -250,20 +249,20 @@ def anchors_used(_):
     earlier step."""
     u = uses()
     named = {(x[2], x[3]) for x in u if x[1] == "show"}
-    lines, _, _ = tools.shown_in_book(u)
+    lines, _, _ = booktool.shown_in_book(TOP, u)
     problems, unused = [], []
     # Steps, and the real-hardware tools the appendix shows (tools/ is walked like a step).
-    sources = [f"steps/{step}/{f}" for step in tools.steps() for f in tools.step_files(step)]
-    sources += [f"tools/{f}" for f in tools.step_files("../tools")]
+    sources = [f"steps/{step}/{f}" for step in booktool.steps(TOP) for f in booktool.step_files(TOP, step)]
+    sources += [f"tools/{f}" for f in booktool.step_files(TOP, "../tools")]
     for path in sources:
         try:
-            good, bad = tools.anchors(path)
+            good, bad = booktool.anchors(TOP, path)
         except UnicodeDecodeError:
             continue
         problems += bad
-        text = tools.read_lines(path)
+        text = booktool.read_lines(TOP, path)
         for name, (s, e) in sorted(good.items(), key=lambda x: x[1]):
-            body = {i for i in range(s + 1, e) if not tools.is_marker(text[i - 1])
+            body = {i for i in range(s + 1, e) if not booktool.is_marker(text[i - 1])
                     and text[i - 1].strip()}
             if (path, name) not in named and not (body and body <= lines.get(path, set())):
                 unused.append(f"{path}: {name}")
@@ -606,7 +605,7 @@ def broken_include(_):
 @check("changing an anchored line changes the book", cost=15, needs=("html-builds",))
 def edit_shows(_):
     chapter, path, anchor = first_anchor_include()
-    good, _ = tools.anchors(path)
+    good, _ = booktool.anchors(TOP, path)
     start, end = good[anchor]
     with tempfile.TemporaryDirectory(prefix="book-edit-") as tmp:
         tree = copy_tree(tmp)
@@ -616,7 +615,7 @@ def edit_shows(_):
         # Change the first line of the region that has code on it: append a unique token.
         token = "book_check_probe_7f3a"
         for i in range(start, end - 1):
-            if lines[i].strip() and not tools.is_marker(lines[i]):
+            if lines[i].strip() and not booktool.is_marker(lines[i]):
                 sep = "  # " if path.endswith(("Makefile", ".mk", ".py")) else "  /* "
                 lines[i] += sep + token + (" */" if "/*" in sep else "")
                 break
@@ -636,7 +635,7 @@ def figures(_):
     by the rules book/README.md describes, appear in the chapter that shows them."""
     numbered = [c for c in chapters() if re.match(r"^\d\d-", c) and not c.startswith("00-")]
     expect_true(numbered, "no numbered chapter to put figures in")
-    first = tools.steps()[0]
+    first = booktool.steps(TOP)[0]
     with tempfile.TemporaryDirectory(prefix="book-figures-") as tmp:
         tree = copy_tree(tmp)
         _write(tree, {
@@ -708,7 +707,60 @@ def screenshot(_):
 def coverage_report(_):
     """make book-coverage's numbers can be computed for every step (the figures are in the report)."""
     built()
-    rows = tools.coverage([os.path.join(BOOK, "ast", c + ".uses") for c in chapters()])
-    expect_eq([r[0] for r in rows], tools.steps(), "steps in the coverage report")
+    rows = booktool.coverage(TOP, [os.path.join(BOOK, "ast", c + ".uses") for c in chapters()])
+    expect_eq([r[0] for r in rows], booktool.steps(TOP), "steps in the coverage report")
     for step, code, *_ in rows:
         expect_true(code > 0, f"steps/{step}: no code lines found")
+
+
+# ------------------------------------------------------------------------------------------
+# Citations
+
+REFERENCES = "appendix-c-references"
+# A citation: a link into the references appendix whose text names the document, then the
+# section: [Arm ARM D5.2, "..."](appendix-c-references.md#arm-arm). The text may wrap a line.
+_CITATION = re.compile(r"\[([^\]]+)\]\(" + REFERENCES + r"\.md#([\w-]+)\)")
+# A citation written without the link: a document's name followed by a section number.
+_UNLINKED = re.compile(r"\b(Arm ARM|DDI \d{4}|Cortex-A53 TRM|Technical Reference Manual|QA7|BCM283\d"
+                       r"(?: ARM Peripherals)?|seL4 (?:Reference )?[Mm]anual)\b[*,]?\s+(§\s*\d|[A-D]\d+\.\d|"
+                       r"(?:chapter|section) [A-D]?\d)")
+# The appendix lists a document as a heading: ### Short name {#id}
+_DOCUMENT = re.compile(r"^#+ (.+?) \{#([\w-]+)\}\s*$", re.M)
+
+
+def _prose(text):
+    """The chapter with its fenced blocks blanked (line numbers kept)."""
+    return re.sub(r"^(```|~~~).*?^\1[^\n]*$", lambda m: "\n" * m.group(0).count("\n"),
+                  text, flags=re.S | re.M)
+
+
+@check("citations name documents the references appendix lists")
+def citations(_):
+    """Every citation in a chapter (a link into appendix C, its text starting with the document's
+    name) names a document the references appendix lists, and no chapter cites a section of a
+    document without that link."""
+    path = os.path.join(TOP, "chapters", REFERENCES + ".md")
+    expect_true(os.path.exists(path), f"chapters/{REFERENCES}.md is missing")
+    with open(path, encoding="utf-8") as f:
+        listed = {ident: name for name, ident in _DOCUMENT.findall(f.read())}
+    problems = []
+    for c in chapters():
+        if c == REFERENCES:
+            continue
+        with open(os.path.join(TOP, "chapters", c + ".md"), encoding="utf-8") as f:
+            text = _prose(f.read())
+        for m in _CITATION.finditer(text):
+            line = text.count("\n", 0, m.start()) + 1
+            cited, ident = " ".join(m.group(1).split()), m.group(2)
+            if ident not in listed:
+                problems.append(f"chapters/{c}.md:{line}: cites {cited!r} as #{ident}, a document "
+                                f"the references appendix does not list")
+            elif not cited.startswith(listed[ident]):
+                problems.append(f"chapters/{c}.md:{line}: the citation {cited!r} does not start with "
+                                f"the name of the document it links to, {listed[ident]!r}")
+        rest = _CITATION.sub(lambda m: re.sub(r"[^\n]", " ", m.group(0)), text)
+        for m in _UNLINKED.finditer(rest):
+            line = rest.count("\n", 0, m.start()) + 1
+            problems.append(f"chapters/{c}.md:{line}: {m.group(0)!r} cites {m.group(1)!r} without "
+                            f"a link to the references appendix ({REFERENCES}.md#...)")
+    expect_eq(problems, [], "citations")

@@ -1,114 +1,164 @@
 #!/usr/bin/env python3
-"""book/tools.py: the book's helpers (python3 standard library only). Run from the top of the tree.
+"""book/booktool.py: the book's build steps besides Pandoc, and the one reader of the anchor
+grammar (python3 standard library only). Run from the top of the tree: the command line uses
+the current directory as the root; as a module every function that reads the tree takes the
+root as its first argument (paths are relative to it: "steps/01-boot/main.c").
 
-    tools.py diff FROM TO FILE     diff -u of steps/FROM/FILE -> steps/TO/FILE, marker lines left out
-    tools.py stat FROM TO          diffstat of steps/FROM -> steps/TO
-    tools.py merge OUT IN...       join the chapters' Pandoc ASTs (JSON) into one book
-    tools.py html OUT AST... -- PANDOC_OPTION...   the HTML book, one page per chapter
-    tools.py srcpages OUT USES...  one HTML page per source file, with line anchors (#L12)
-    tools.py coverage [-v] USES... per step: share of code lines, and of new code lines, shown
+    booktool.py anchors FILE...       each file's marker lines, anchors and anchor errors (the
+                                      include filter reads this: it has no parser of its own)
+    booktool.py diff FROM TO FILE     diff -u of steps/FROM/FILE -> steps/TO/FILE, marker lines left out
+    booktool.py stat FROM TO          diffstat of steps/FROM -> steps/TO
+    booktool.py files FROM TO         the files and directories a diffstat reads (for make)
+    booktool.py merge OUT IN...       join the chapters' Pandoc ASTs (JSON) into one book
+    booktool.py html OUT AST... -- PANDOC_OPTION...   the HTML book, one page per chapter
+    booktool.py srcpages OUT USES...  one HTML page per source file, with line anchors (#L12)
+    booktool.py coverage [-v] USES... per step: share of code lines, and of new code lines, shown
 
 diff and stat print "ERROR: message" (and exit 0) when a step or file does not exist, so that the
 include filter can report it in its own words.
 """
 
-import difflib
-import hashlib
-import html
-import json
 import os
 import re
-import shutil
-import subprocess
 import sys
-import tempfile
 
-# Paths in this module are relative to the top of the tree ("steps/01-boot/main.c"); ROOT is
-# where that top is (the checks set it, the Makefile runs from it).
-ROOT = "."
+# The include filter runs this file several times per chapter (anchors, diff, stat, files), so
+# the modules only some commands need are imported where they are used: each run costs about
+# 70 ms of CPU (python3 -S) instead of 120.
+
+# Paths in this module are relative to the top of the tree ("steps/01-boot/main.c"); `root`, the
+# first argument of every function that reads the tree, is where that top is ("." from make,
+# the tree the checks run in).
 
 
-def top(path):
-    return os.path.join(ROOT, path)
+def top(root, path):
+    return os.path.join(root, path)
 
 
 STEP_DIR = re.compile(r"^\d\d-[\w.-]+$")
-START = re.compile(r"ANCHOR:\s*([\w.-]+)")
-END = re.compile(r"ANCHOR_END:\s*([\w.-]+)")
+
+# The anchor grammar, written once (the include filter asks `booktool.py anchors` for every file
+# it shows): a line holding `ANCHOR: name` or `ANCHOR_END: name`, wherever the text sits and in
+# any comment syntax, is a marker line; names are ASCII letters, digits, `_`, `.` and `-`.
+START = re.compile(r"ANCHOR:\s*([A-Za-z0-9_.-]+)", re.ASCII)
+END = re.compile(r"ANCHOR_END:\s*([A-Za-z0-9_.-]+)", re.ASCII)
 
 
 def is_marker(line):
     return bool(START.search(line) or END.search(line))
 
 
-def steps():
+def steps(root):
     """Step directories (those with a Makefile), in order."""
-    return sorted(d for d in os.listdir(top("steps"))
-                  if STEP_DIR.match(d) and os.path.isfile(top(os.path.join("steps", d, "Makefile"))))
+    return sorted(d for d in os.listdir(top(root, "steps"))
+                  if STEP_DIR.match(d) and os.path.isfile(top(root, os.path.join("steps", d, "Makefile"))))
 
 
-def step_files(step):
+def step_files(root, step):
     """Files of a step, relative to its directory, sorted; caches and hidden files aside."""
-    base = top(os.path.join("steps", step))
+    base = top(root, os.path.join("steps", step))
     out = []
-    for root, dirs, names in os.walk(base):
+    for here, dirs, names in os.walk(base):
         dirs[:] = sorted(d for d in dirs if not d.startswith(".") and d != "__pycache__")
         for n in names:
             if n.startswith(".") or n.endswith((".pyc", "~")):
                 continue
-            out.append(os.path.relpath(os.path.join(root, n), base))
+            out.append(os.path.relpath(os.path.join(here, n), base))
     return sorted(out)
 
 
-def read_lines(path):
-    with open(top(path), encoding="utf-8", errors="replace") as f:
-        return f.read().splitlines()
+def read_lines(root, path):
+    """The file's lines, split at "\n" only (a "\r" before it dropped), as the filter reads them."""
+    with open(top(root, path), encoding="utf-8", errors="replace", newline="") as f:
+        text = f.read()
+    lines = text.split("\n")
+    if lines and lines[-1] == "":
+        lines.pop()
+    return [line[:-1] if line.endswith("\r") else line for line in lines]
 
 
-def anchors(path):
-    """{name: (start_line, end_line)} of a file's well-formed anchors, and a list of problems."""
-    starts, ends = {}, {}
-    for i, line in enumerate(read_lines(path), 1):
+def parse_anchors(root, path):
+    """(marker line numbers, {name: (start_line, end_line)} of the well-formed anchors, sorted
+    problems). A problem is the text every reader of the book's sources reports, naming the file
+    and the lines: "anchor 'x' is unbalanced in F (ANCHOR: on line 7, no ANCHOR_END:)"."""
+    starts, ends, markers = {}, {}, []
+    for i, line in enumerate(read_lines(root, path), 1):
         m = START.search(line)
         if m:
             starts.setdefault(m.group(1), []).append(i)
+            markers.append(i)
             continue
         m = END.search(line)
         if m:
             ends.setdefault(m.group(1), []).append(i)
+            markers.append(i)
     good, problems = {}, []
     for name in sorted(set(starts) | set(ends)):
         s, e = starts.get(name, []), ends.get(name, [])
-        if len(s) != 1 or len(e) != 1 or e[0] < s[0]:
-            problems.append(f"{path}: anchor '{name}': ANCHOR: on lines {s or 'none'}, "
-                            f"ANCHOR_END: on lines {e or 'none'}")
+        at = ", ".join(map(str, s))
+        if len(s) > 1:
+            problems.append(f"anchor '{name}' is duplicated in {path} (ANCHOR: on lines {at})")
+        elif len(e) > 1:
+            problems.append(f"anchor '{name}' is duplicated in {path} "
+                            f"(ANCHOR_END: on lines {', '.join(map(str, e))})")
+        elif not s:
+            problems.append(f"anchor '{name}' is unbalanced in {path} (ANCHOR_END: on line {e[0]}, no ANCHOR:)")
+        elif not e:
+            problems.append(f"anchor '{name}' is unbalanced in {path} (ANCHOR: on line {s[0]}, no ANCHOR_END:)")
+        elif e[0] < s[0]:
+            problems.append(f"anchor '{name}' is unbalanced in {path} "
+                            f"(ANCHOR_END: on line {e[0]} before ANCHOR: on line {s[0]})")
         else:
             good[name] = (s[0], e[0])
+    return markers, good, sorted(problems)
+
+
+def anchors(root, path):
+    """{name: (start_line, end_line)} of a file's well-formed anchors, and its problems."""
+    _, good, problems = parse_anchors(root, path)
     return good, problems
+
+
+def cmd_anchors(root, paths):
+    """For the include filter, per file: `file PATH`, then `missing` (no such file), or a line
+    `markers N N ...`, one `anchor NAME START END` per well-formed anchor, one `problem TEXT` per
+    error; fields separated by tabs."""
+    out = []
+    for path in paths:
+        out.append(f"file\t{path}")
+        if not os.path.isfile(top(root, path)):
+            out.append("missing")
+            continue
+        markers, good, problems = parse_anchors(root, path)
+        out.append("markers\t" + "\t".join(map(str, markers)))
+        out += [f"anchor\t{n}\t{a}\t{b}" for n, (a, b) in sorted(good.items())]
+        out += [f"problem\t{p}" for p in problems]
+    sys.stdout.write("".join(line + "\n" for line in out))
 
 
 # ------------------------------------------------------------------------------------------
 # Diffs between steps
 
 
-def _stripped(path):
+def _stripped(root, path):
     """The file's lines without marker lines, and the original number of each."""
-    if not os.path.isfile(top(path)):
+    if not os.path.isfile(top(root, path)):
         return [], []
     lines, nums = [], []
-    for i, line in enumerate(read_lines(path), 1):
+    for i, line in enumerate(read_lines(root, path), 1):
         if not is_marker(line):
             lines.append(line)
             nums.append(i)
     return lines, nums
 
 
-def unified(old, new):
+def unified(root, old, new):
     """diff -u of two step files (paths relative to the top), marker lines left out.
     Returns (text, shown, added): the numbers, in the new file, of the lines the diff shows
     (added and context) and of those it adds."""
-    a, _ = _stripped(old)
-    b, b_nums = _stripped(new)
+    import subprocess, tempfile
+    a, _ = _stripped(root, old)
+    b, b_nums = _stripped(root, new)
     if a == b:
         return "", set(), set()
     with tempfile.TemporaryDirectory(prefix="bookdiff-") as tmp:
@@ -116,8 +166,8 @@ def unified(old, new):
         for p, lines in ((pa, a), (pb, b)):
             with open(p, "w", encoding="utf-8") as f:
                 f.write("".join(line + "\n" for line in lines))
-        la = old if os.path.isfile(top(old)) else "/dev/null"
-        lb = new if os.path.isfile(top(new)) else "/dev/null"
+        la = old if os.path.isfile(top(root, old)) else "/dev/null"
+        lb = new if os.path.isfile(top(root, new)) else "/dev/null"
         r = subprocess.run(["diff", "-u", "--label", la, "--label", lb, pa, pb],
                            capture_output=True, text=True, timeout=30)
     if r.returncode > 1:
@@ -140,32 +190,32 @@ def unified(old, new):
     return r.stdout, shown, added
 
 
-def _check_step(name):
-    if not os.path.isdir(top(os.path.join("steps", name))):
+def _check_step(root, name):
+    if not os.path.isdir(top(root, os.path.join("steps", name))):
         return f"step directory steps/{name} not found"
     return None
 
 
-def cmd_diff(frm, to, file):
+def cmd_diff(root, frm, to, file):
     for s in (frm, to):
-        err = _check_step(s)
+        err = _check_step(root, s)
         if err:
             print("ERROR: " + err)
             return
     old, new = f"steps/{frm}/{file}", f"steps/{to}/{file}"
-    if not os.path.isfile(top(old)) and not os.path.isfile(top(new)):
+    if not os.path.isfile(top(root, old)) and not os.path.isfile(top(root, new)):
         print(f"ERROR: file {file} not found in steps/{frm} nor in steps/{to}")
         return
-    sys.stdout.write(unified(old, new)[0])
+    sys.stdout.write(unified(root, old, new)[0])
 
 
-def diffstat(frm, to):
+def diffstat(root, frm, to):
     """[(file, added, removed, state)] for every file that differs, state '', 'new' or 'gone'."""
-    files = sorted(set(step_files(frm) if frm else []) | set(step_files(to)))
+    files = sorted(set(step_files(root, frm) if frm else []) | set(step_files(root, to)))
     out = []
     for f in files:
         old, new = f"steps/{frm}/{f}", f"steps/{to}/{f}"
-        text = unified(old, new)[0]
+        text = unified(root, old, new)[0]
         if not text:
             continue
         plus = minus = 0
@@ -174,18 +224,18 @@ def diffstat(frm, to):
                 plus += 1
             elif line.startswith("-"):
                 minus += 1
-        state = "new" if not os.path.isfile(top(old)) else "gone" if not os.path.isfile(top(new)) else ""
+        state = "new" if not os.path.isfile(top(root, old)) else "gone" if not os.path.isfile(top(root, new)) else ""
         out.append((f, plus, minus, state))
     return out
 
 
-def cmd_stat(frm, to):
+def cmd_stat(root, frm, to):
     for s in (frm, to):
-        err = _check_step(s)
+        err = _check_step(root, s)
         if err:
             print("ERROR: " + err)
             return
-    rows = diffstat(frm, to)
+    rows = diffstat(root, frm, to)
     if not rows:
         print("(no changes)")
         return
@@ -216,6 +266,7 @@ def cmd_stat(frm, to):
 
 def cmd_merge(out, inputs):
     """One Pandoc document from the chapters' documents: their blocks one after the other."""
+    import json
     doc = None
     for path in inputs:
         with open(path, encoding="utf-8") as f:
@@ -243,18 +294,19 @@ PAGE = """<!DOCTYPE html>
 """
 
 
-def cmd_srcpages(out, uses_files=()):
+def cmd_srcpages(root, out, uses_files=()):
     """OUT/steps/NN/FILE.html for every step file, and OUT/PATH.html for any other file a chapter
     shows (tools/...): the file with its line numbers, each line an anchor (#L12). Marker lines
     are left out; the numbers stay those of the file."""
-    paths = [f"steps/{step}/{f}" for step in steps() for f in step_files(step)]
+    import html
+    paths = [f"steps/{step}/{f}" for step in steps(root) for f in step_files(root, step)]
     for u in read_uses(uses_files):
         if u[1] in ("show", "link") and u[2] not in paths:
             paths.append(u[2])
     written = 0
     for path in paths:
         try:
-            lines = read_lines(path)
+            lines = read_lines(root, path)
         except (UnicodeDecodeError, OSError):
             continue
         depth = path.count("/") + 1  # src/ + the path's directories
@@ -308,6 +360,7 @@ def _walk(node, fn):
 
 def inline_html(inlines):
     """Enough of Pandoc's inline elements, as HTML, for headings in the contents."""
+    import html
     out = []
     for x in inlines:
         t, c = x.get("t"), x.get("c")
@@ -347,7 +400,7 @@ def plain(inlines):
 def cmd_html(out_dir, asts, pandoc_args):
     """build/book/NN-name.html for every chapter and index.html, with Pandoc; `pandoc_args` are
     the options every page shares (metadata, template, filters, highlighting)."""
-    import concurrent.futures
+    import concurrent.futures, hashlib, html, json, shutil, subprocess
     chapters = []
     for path in asts:
         with open(path, encoding="utf-8") as f:
@@ -524,7 +577,7 @@ def parse_ranges(text):
     return nums
 
 
-def shown_lines(uses):
+def shown_lines(root, uses):
     """{path: set of line numbers shown in listings} and the same including diffs."""
     listings, with_diffs = {}, {}
     for u in uses:
@@ -535,14 +588,14 @@ def shown_lines(uses):
         elif u[1] == "diff":
             frm, to, f = u[2], u[3], u[4]
             path = f"steps/{to}/{f}"
-            _, shown, _ = unified(f"steps/{frm}/{f}", path)
+            _, shown, _ = unified(root, f"steps/{frm}/{f}", path)
             with_diffs.setdefault(path, set()).update(shown)
     return listings, with_diffs
 
 
-def comment_only(path):
+def comment_only(root, path):
     """{line number: True} for blank, comment-only and marker lines of a source file."""
-    lines = read_lines(path)
+    lines = read_lines(root, path)
     skip = {}
     name = os.path.basename(path)
     hash_comments = name == "Makefile" or name.endswith((".mk", ".py", ".sh"))
@@ -591,16 +644,17 @@ def comment_only(path):
 CODE = re.compile(r"(\.(c|h|S|s|ld|mk)|^Makefile)$")
 
 
-def code_files(step):
+def code_files(root, step):
     """The step's implementation: C, assembly, linker script, Makefiles (its tests aside)."""
-    return [f for f in step_files(step) if CODE.search(os.path.basename(f))]
+    return [f for f in step_files(root, step) if CODE.search(os.path.basename(f))]
 
 
-def line_map(old, new):
+def line_map(root, old, new):
     """({line in new: the same line in old} for the lines a step kept, {lines it added}),
     marker lines left out of both."""
-    a, a_nums = _stripped(old)
-    b, b_nums = _stripped(new)
+    import difflib
+    a, a_nums = _stripped(root, old)
+    b, b_nums = _stripped(root, new)
     kept = {}
     for blk in difflib.SequenceMatcher(None, a, b, autojunk=False).get_matching_blocks():
         for k in range(blk.size):
@@ -608,19 +662,19 @@ def line_map(old, new):
     return kept, set(b_nums) - set(kept)
 
 
-def shown_in_book(uses):
+def shown_in_book(root, uses):
     """{path: lines the book shows} for every step file, once counting listings only and once
     counting diffs too. A line a step kept unchanged from the step before counts as shown when
     it was shown there: the reader has seen it (boot.S of step 02, if it is boot.S of step 01)."""
-    listings, with_diffs = shown_lines(uses)
+    listings, with_diffs = shown_lines(root, uses)
     out_l, out_d, added = {}, {}, {}
     prev = None
-    for step in steps():
-        for f in step_files(step):
+    for step in steps(root):
+        for f in step_files(root, step):
             path = f"steps/{step}/{f}"
             sl, sd = set(listings.get(path, ())), set(with_diffs.get(path, ()))
             if prev:
-                kept, added[path] = line_map(f"steps/{prev}/{f}", path)
+                kept, added[path] = line_map(root, f"steps/{prev}/{f}", path)
                 pl, pd = out_l.get(f"steps/{prev}/{f}", set()), out_d.get(f"steps/{prev}/{f}", set())
                 sl |= {n for n, o in kept.items() if o in pl}
                 sd |= {n for n, o in kept.items() if o in pd}
@@ -631,16 +685,16 @@ def shown_in_book(uses):
     return out_l, out_d, added
 
 
-def coverage(uses_files):
+def coverage(root, uses_files):
     """[(step, code, shown, new, new_shown, new_shown_with_diffs, unshown {path: [new lines]})]"""
-    listings, with_diffs, added = shown_in_book(read_uses(uses_files))
+    listings, with_diffs, added = shown_in_book(root, read_uses(uses_files))
     rows = []
-    for step in steps():
+    for step in steps(root):
         code = shown = new = new_shown = new_diff = 0
         unshown = {}
-        for f in code_files(step):
+        for f in code_files(root, step):
             path = f"steps/{step}/{f}"
-            lines = comment_only(path)
+            lines = comment_only(root, path)
             fresh = lines if added[path] is None else lines & added[path]
             s, d = listings[path], with_diffs[path]
             code += len(lines)
@@ -659,8 +713,8 @@ def pct(a, b):
     return f"{100 * a / b:.1f} %" if b else "–"
 
 
-def cmd_coverage(uses_files, verbose=False):
-    rows = coverage(uses_files)
+def cmd_coverage(root, uses_files, verbose=False):
+    rows = coverage(root, uses_files)
     print("How much of each step's code the book shows. Code lines: C, assembly, linker script and")
     print("Makefile lines, blank and comment-only lines aside (tests are not counted). 'new': the")
     print("lines the step adds to the step before. 'shown' counts listings (and unchanged lines")
@@ -696,15 +750,15 @@ def ranges_text(nums):
     return ",".join(out)
 
 
-def cmd_files(frm, to):
+def cmd_files(root, frm, to):
     """The files and directories a diffstat of FROM -> TO reads: a chapter that shows it is
     rebuilt when any of them changes, or when a file is added or removed (its directory)."""
     for s in (frm, to):
-        if _check_step(s):
+        if _check_step(root, s):
             continue
         base = os.path.join("steps", s)
         dirs = {base}
-        for f in step_files(s):
+        for f in step_files(root, s):
             print(os.path.join(base, f))
             dirs.add(os.path.dirname(os.path.join(base, f)))
         for d in sorted(dirs):
@@ -712,12 +766,15 @@ def cmd_files(frm, to):
 
 
 def main(argv):
-    if len(argv) == 3 and argv[0] == "files":
-        cmd_files(argv[1], argv[2])
+    root = "."  # the command line runs from the top of the tree (make, the include filter)
+    if len(argv) >= 1 and argv[0] == "anchors":
+        cmd_anchors(root, argv[1:])
+    elif len(argv) == 3 and argv[0] == "files":
+        cmd_files(root, argv[1], argv[2])
     elif len(argv) >= 4 and argv[0] == "diff":
-        cmd_diff(*argv[1:4])
+        cmd_diff(root, *argv[1:4])
     elif len(argv) == 3 and argv[0] == "stat":
-        cmd_stat(argv[1], argv[2])
+        cmd_stat(root, argv[1], argv[2])
     elif len(argv) >= 3 and argv[0] == "merge":
         cmd_merge(argv[1], argv[2:])
     elif len(argv) >= 3 and argv[0] == "html":
@@ -726,9 +783,9 @@ def main(argv):
         cut = rest.index("--") if "--" in rest else len(rest)
         cmd_html(rest[0], rest[1:cut], rest[cut + 1:])
     elif len(argv) >= 2 and argv[0] == "srcpages":
-        cmd_srcpages(argv[1], argv[2:])
+        cmd_srcpages(root, argv[1], argv[2:])
     elif argv and argv[0] == "coverage":
-        cmd_coverage([a for a in argv[1:] if a != "-v"], verbose="-v" in argv)
+        cmd_coverage(root, [a for a in argv[1:] if a != "-v"], verbose="-v" in argv)
     else:
         sys.exit(__doc__)
 
