@@ -764,3 +764,56 @@ def citations(_):
             problems.append(f"chapters/{c}.md:{line}: {m.group(0)!r} cites {m.group(1)!r} without "
                             f"a link to the references appendix ({REFERENCES}.md#...)")
     expect_eq(problems, [], "citations")
+
+
+# ------------------------------------------------------------------------------------------
+# Citations
+
+REFERENCES = "appendix-c-references"
+# A citation: a link into the references appendix whose text names the document, then the
+# section: [Arm ARM D5.2, "..."](appendix-c-references.md#arm-arm). The text may wrap a line.
+_CITATION = re.compile(r"\[([^\]]+)\]\(" + REFERENCES + r"\.md#([\w-]+)\)")
+# A citation written without the link: a document's name followed by a section number.
+_UNLINKED = re.compile(r"\b(Arm ARM|DDI \d{4}|Cortex-A53 TRM|Technical Reference Manual|QA7|BCM283\d"
+                       r"(?: ARM Peripherals)?|seL4 (?:Reference )?[Mm]anual)\b[*,]?\s+(§\s*\d|[A-D]\d+\.\d|"
+                       r"(?:chapter|section) [A-D]?\d)")
+# The appendix lists a document as a heading: ### Short name {#id}
+_DOCUMENT = re.compile(r"^#+ (.+?) \{#([\w-]+)\}\s*$", re.M)
+
+
+def _prose(text):
+    """The chapter with its fenced blocks blanked (line numbers kept)."""
+    return re.sub(r"^(```|~~~).*?^\1[^\n]*$", lambda m: "\n" * m.group(0).count("\n"),
+                  text, flags=re.S | re.M)
+
+
+@check("citations name documents the references appendix lists")
+def citations(_):
+    """Every citation in a chapter (a link into appendix C, its text starting with the document's
+    name) names a document the references appendix lists, and no chapter cites a section of a
+    document without that link."""
+    path = os.path.join(TOP, "chapters", REFERENCES + ".md")
+    expect_true(os.path.exists(path), f"chapters/{REFERENCES}.md is missing")
+    with open(path, encoding="utf-8") as f:
+        listed = {ident: name for name, ident in _DOCUMENT.findall(f.read())}
+    problems = []
+    for c in chapters():
+        if c == REFERENCES:
+            continue
+        with open(os.path.join(TOP, "chapters", c + ".md"), encoding="utf-8") as f:
+            text = _prose(f.read())
+        for m in _CITATION.finditer(text):
+            line = text.count("\n", 0, m.start()) + 1
+            cited, ident = " ".join(m.group(1).split()), m.group(2)
+            if ident not in listed:
+                problems.append(f"chapters/{c}.md:{line}: cites {cited!r} as #{ident}, a document "
+                                f"the references appendix does not list")
+            elif not cited.startswith(listed[ident]):
+                problems.append(f"chapters/{c}.md:{line}: the citation {cited!r} does not start with "
+                                f"the name of the document it links to, {listed[ident]!r}")
+        rest = _CITATION.sub(lambda m: re.sub(r"[^\n]", " ", m.group(0)), text)
+        for m in _UNLINKED.finditer(rest):
+            line = rest.count("\n", 0, m.start()) + 1
+            problems.append(f"chapters/{c}.md:{line}: {m.group(0)!r} cites {m.group(1)!r} without "
+                            f"a link to the references appendix ({REFERENCES}.md#...)")
+    expect_eq(problems, [], "citations")
