@@ -764,3 +764,67 @@ def citations(_):
             problems.append(f"chapters/{c}.md:{line}: {m.group(0)!r} cites {m.group(1)!r} without "
                             f"a link to the references appendix ({REFERENCES}.md#...)")
     expect_eq(problems, [], "citations")
+
+
+# ------------------------------------------------------------------------------------------
+# Figures: text no smaller than 9 pt where it is printed
+
+# The narrowest text column a figure is shown in: A4 paper, 210 mm wide, less the 20 mm margins
+# on either side of book/print.css's @page (on screens book/book.css gives main 46rem, 552 pt).
+# book/book.css shows a figure at its own width, shrunk to the column (max-width: 100%) and never
+# enlarged, so one unit of an SVG prints at min(its width, the column) / its viewBox width.
+TEXT_WIDTH_PT = (210 - 2 * 20) / 25.4 * 72        # 481.9 pt
+MIN_FIGURE_PT = 9
+_UNIT_PT = {"pt": 1, "px": 0.75, "": 0.75, "mm": 72 / 25.4, "cm": 72 / 2.54, "in": 72, "pc": 12}
+
+
+def _length_pt(text):
+    m = re.match(r"^\s*([\d.]+)\s*([a-z]*)\s*$", text or "")
+    return float(m.group(1)) * _UNIT_PT[m.group(2)] if m and m.group(2) in _UNIT_PT else None
+
+
+def figure_text_sizes(path):
+    """[(printed size in pt, the text)] for every <text> of an SVG figure, its font-size (its
+    own, or the nearest ancestor's, in a font-size attribute or style) scaled to the page."""
+    import xml.etree.ElementTree as ET
+    root = ET.parse(path).getroot()
+    box = [float(x) for x in re.split(r"[\s,]+", root.get("viewBox", "").strip()) if x] or None
+    width = _length_pt(root.get("width")) or (box[2] * 0.75 if box else None)
+    user = box[2] if box else width / 0.75
+    scale = min(width, TEXT_WIDTH_PT) / user
+
+    def size_of(el):
+        m = re.search(r"font-size:\s*([\d.]+)", el.get("style", ""))
+        return float(m.group(1)) if m else float(el.get("font-size")) if el.get("font-size") else None
+
+    out = []
+
+    def walk(el, inherited):
+        own = size_of(el)
+        size = own if own is not None else inherited
+        if el.tag.endswith("}text") or el.tag == "text":
+            out.append((size * scale, "".join(el.itertext()).strip()))
+        for child in el:
+            walk(child, size)
+
+    walk(root, 16.0)  # the CSS default where nothing says otherwise
+    return out
+
+
+@check("figure text is 9 pt or more", needs=("html-builds",))
+def figure_text(_):
+    """Every SVG figure a chapter page shows: no text prints below 9 pt when the figure is shrunk
+    to the A4 text column (TEXT_WIDTH_PT, from book/print.css)."""
+    shown = set()
+    for c in chapters():
+        with open(os.path.join(BOOK, c + ".html"), encoding="utf-8") as f:
+            shown |= set(re.findall(r'<img[^>]+src="(figures/[^"]+\.svg)"', f.read()))
+    expect_true(shown, "no SVG figure in the book's pages")
+    small = []
+    for src in sorted(shown):
+        sizes = figure_text_sizes(os.path.join(BOOK, src))
+        if sizes and min(sizes)[0] < MIN_FIGURE_PT:
+            pt, text = min(sizes)
+            small.append(f"{src}: {text!r} prints at {pt:.1f} pt ({sum(s < MIN_FIGURE_PT for s, _ in sizes)} "
+                         f"of {len(sizes)} texts below {MIN_FIGURE_PT} pt at a {TEXT_WIDTH_PT:.0f} pt column)")
+    expect_eq(small, [], "figures whose text is too small")
