@@ -1,12 +1,14 @@
 #!/usr/bin/env python3
-"""A step's closing figures, measured (the chapters quote them; the book's figure rules run this).
+"""A step's closing figures, measured (the chapters quote them; chapters/figures/02-uart.mk
+draws chapter 02's chart with it). It belongs to the book's build, not to the checks: it uses
+the test harness (common/test/) only to boot and single-step the step.
 
-    figures.py STEP                    image size, the kernel's extent, its checks
-    figures.py STEP --first-byte [--svg OUT]
+    step-numbers.py STEP               image size, the kernel's extent, its checks
+    step-numbers.py STEP --first-byte [--svg OUT]
                                        instructions from reset to the first banner byte, by
                                        function (single-stepped), also drawn as an SVG
-    figures.py STEP --to-main          instructions from reset to kernel_main, by function
-    figures.py STEP --bench            the `make bench` table (steps that have `bench`)
+    step-numbers.py STEP --to-main     instructions from reset to kernel_main, by function
+    step-numbers.py STEP --bench       the `make bench` table (steps that have `bench`)
 
 STEP is a step directory name; the step must be built.
 """
@@ -15,7 +17,8 @@ import argparse
 import os
 import sys
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(
+    os.path.abspath(__file__)))), "common", "test"))
 import boot  # noqa: E402
 import harness  # noqa: E402
 
