@@ -778,7 +778,7 @@ def main(argv):
     elif len(argv) >= 3 and argv[0] == "merge":
         cmd_merge(argv[1], argv[2:])
     elif len(argv) >= 3 and argv[0] == "html":
-        # tools.py html OUT_DIR AST... -- PANDOC_OPTION...
+        # booktool.py html OUT_DIR AST... -- PANDOC_OPTION...
         rest = argv[1:]
         cut = rest.index("--") if "--" in rest else len(rest)
         cmd_html(rest[0], rest[1:cut], rest[cut + 1:])
