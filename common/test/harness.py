@@ -132,11 +132,12 @@ class Resolved:
 
 class _Started(threading.local):
     """The machines the check running in this thread started (for transcripts on failure),
-    and whether that check asked for warp (see Machine)."""
+    and whether that check asked for warp (see Machine). Outside a check (the book's figure
+    scripts, screenshot.py) machines warp: what they print must not depend on the host."""
 
     def __init__(self):
         self.machines = []
-        self.warp = False
+        self.warp = True
 
 
 started = _Started()
