@@ -437,9 +437,10 @@ def _with_parent_death(args):
 
 class Machine:
     """QEMU raspi3b running one kernel image under -icount shift=0 (every instruction 1 ns of
-    the guest's time, so instruction counts are exact), with sleep=on unless the check or
-    the caller asks for warp (sleep=off). icount=False: the host's clock, the four cores
-    still on one host thread.
+    the guest's time, so instruction counts are exact). Inside a check, sleep=on unless the
+    check asks for warp (sleep=off); outside one (figure scripts, bench) it warps; `warp=`
+    decides for one machine. icount=False: the host's clock, the four cores still on one host
+    thread.
 
     serial=True  connects the mini UART (QEMU's second -serial) through a unix socket; QEMU
                  waits for the connection before it starts the guest, so no output is lost.
