@@ -162,6 +162,8 @@ static enum mbox_result mbox_check_tags(struct mbox_msg *m)
  * the data cache, the buffer must be cleaned to RAM before the post and invalidated before
  * the answer is read, because the VideoCore does not look into the ARM's caches.
  */
+volatile bool mbox_busy;
+
 enum mbox_result mbox_call(struct mbox_msg *m)
 {
     if (m->used == 0)
@@ -171,7 +173,9 @@ enum mbox_result mbox_call(struct mbox_msg *m)
     m->words[1] = MBOX_REQUEST;
 
     uint32_t bus = (uint32_t)(uintptr_t)m->words | BUS_ALIAS_UNCACHED;
+    mbox_busy = true;                       /* fb.c pans only when no message is in flight */
     enum mbox_result r = mbox_exchange(bus, MBOX_CHANNEL_PROPERTY);
+    mbox_busy = false;
     if (r != MBOX_OK)
         return r;
 

@@ -9,6 +9,7 @@
 #ifndef MBOX_H
 #define MBOX_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 /* ANCHOR: mbox_tags */
@@ -67,6 +68,7 @@ enum mbox_result {
 void mbox_msg_init(struct mbox_msg *m);
 uint32_t *mbox_add_tag(struct mbox_msg *m, uint32_t tag, uint32_t value_words);
 enum mbox_result mbox_call(struct mbox_msg *m);
+extern volatile bool mbox_busy;       /* a message is in flight (fb.c must not post another) */
 const char *mbox_strerror(enum mbox_result r);
 void mbox_print_error(const char *what, const struct mbox_msg *m, enum mbox_result r);
 

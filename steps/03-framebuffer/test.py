@@ -47,8 +47,8 @@ GOLDEN = "golden.png"
 def fb_command(step):
     with console(step) as m:
         out = command(m, "fb")
-        for want in ("fb: 640x480, 32 bits per pixel, pitch 2560 bytes",
-                     "fb: 1228800 bytes at 0x3c100000 (bus address 0x3c100000)",
+        for want in ("fb: 640x480, 32 bits per pixel, pitch 2624 bytes",
+                     "fb: 2519040 bytes at 0x3c100000 (bus address 0x3c100000)",
                      "fb: 80x30 characters of 8x16 pixels"):
             expect_true(want in out, f"expected {want!r} from 'fb', got {out!r}")
 
@@ -163,7 +163,7 @@ def refused_resolution(step):
                      "fb: 100000x100000 refused (see the serial line), back to 640x480"):
             expect_true(want in out, f"expected {want!r}, got {out!r}")
         out = command(m, "fb")
-        expect_true("fb: 640x480, 32 bits per pixel, pitch 2560 bytes" in out,
+        expect_true("fb: 640x480, 32 bits per pixel, pitch 2624 bytes" in out,
                     f"'fb' after the refusal: {out!r}")
         text = read_text(step, grab(m, step, "refused"), f)
         expect_eq(text[0].rstrip(), "fb: 100000x100000 refused (see the serial line), back "

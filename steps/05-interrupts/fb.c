@@ -18,6 +18,7 @@
 #define FB_ORDER_BGR      0            /* pixel word 0x00RRGGBB (blue in the lowest byte) */
 #define FB_ORDER_RGB      1            /* pixel word 0x00BBGGRR */
 #define FB_ALIGN          16           /* alignment we ask for the buffer */
+#define FB_PAN_MARGIN     16           /* pixels the buffer is wider than the screen (fb_init) */
 /* The VideoCore hands out bus addresses; the top two bits select a cache alias, and the ARM
  * sees the same RAM at the address without them (BCM2835 ARM Peripherals, 1.2.4). */
 #define BUS_TO_ARM_MASK   0x3FFFFFFFu
@@ -49,8 +50,13 @@ int fb_init(uint32_t width, uint32_t height)
         return -1;
     }
 
-    phys[0] = virt[0] = width;
-    phys[1] = virt[1] = height;
+    /* The buffer is twice as high as the screen, so that scrolling can move the window
+     * (fb_scroll), and a little wider: the VideoCore (and QEMU 7.2's model of it) honours the
+     * window's offset only when the buffer is larger than the screen both ways. */
+    phys[0] = width;
+    phys[1] = height;
+    virt[0] = width + FB_PAN_MARGIN;
+    virt[1] = height * 2;
     offset[0] = offset[1] = 0;
     depth[0] = FB_DEPTH;
     order[0] = FB_ORDER_BGR;
@@ -62,13 +68,13 @@ int fb_init(uint32_t width, uint32_t height)
         return -1;
     }
 
-    if (phys[0] != width || phys[1] != height || virt[0] != width || virt[1] != height ||
-        depth[0] != FB_DEPTH) {
+    if (phys[0] != width || phys[1] != height || virt[0] < width ||
+        (virt[1] != height * 2 && virt[1] != height) || depth[0] != FB_DEPTH) {
         kprintf("fb: asked for %ux%u at %u bpp, the firmware offered %ux%u at %u bpp\n",
                 width, height, FB_DEPTH, phys[0], phys[1], depth[0]);
         return -1;
     }
-    if (alloc[0] == 0 || pitch[0] < width * FB_BYTES_PER_PIXEL || alloc[1] < pitch[0] * height) {
+    if (alloc[0] == 0 || pitch[0] < width * FB_BYTES_PER_PIXEL || alloc[1] < pitch[0] * virt[1]) {
         kprintf("fb: no usable buffer (address 0x%08x, size %u, pitch %u)\n",
                 alloc[0], alloc[1], pitch[0]);
         return -1;
@@ -88,6 +94,8 @@ int fb_init(uint32_t width, uint32_t height)
     fb.pitch = pitch[0];
     fb.size = alloc[1];
     fb.order = order[0];
+    fb.vheight = virt[0] > width ? virt[1] : height;   /* no margin granted: no panning */
+    fb.top = 0;
     return 0;
 }
 /* ANCHOR_END: fb_init */
@@ -101,11 +109,12 @@ static uint32_t fb_pixel(uint32_t rgb)
     return (rgb & 0x00FF00) | (rgb >> 16 & 0xFF) | (rgb & 0xFF) << 16;
 }
 
-/* The first pixel of row y. pitch is in bytes and need not be width * 4: the firmware may
- * pad each row, so rows are found through pitch, never through width. */
+/* The first pixel of row y of the screen: row fb.top + y of the buffer (see fb_scroll). pitch
+ * is in bytes and need not be width * 4: the firmware may pad each row, so rows are found
+ * through pitch, never through width. */
 static volatile uint32_t *fb_row(uint32_t y)
 {
-    return (volatile uint32_t *)((uintptr_t)fb.base + (uintptr_t)y * fb.pitch);
+    return (volatile uint32_t *)((uintptr_t)fb.base + (uintptr_t)(fb.top + y) * fb.pitch);
 }
 
 /* Clip the rectangle (x, y, w, h) to the screen; false if nothing is left. */
@@ -207,11 +216,32 @@ static void fb_copy_down(uintptr_t dst, uintptr_t src, uintptr_t bytes)
     }
 }
 
+/* Show the buffer from row `top` on (the firmware's virtual offset, one message). -1 if a
+ * message is in flight already (an interrupt printed while the console talked to the
+ * firmware), or the firmware refused: the caller copies instead. */
+static int fb_pan(uint32_t top)
+{
+    static struct mbox_msg m;
+    if (mbox_busy)
+        return -1;
+    mbox_msg_init(&m);
+    uint32_t *offset = mbox_add_tag(&m, MBOX_TAG_FB_SET_VIRT_OFFSET, 2);
+    offset[0] = 0;
+    offset[1] = top;
+    if (mbox_call(&m) != MBOX_OK || offset[1] != top)
+        return -1;
+    fb.top = top;
+    return 0;
+}
+
 /*
- * Scroll the top `height` rows of the screen up by `by` rows: one block move of
- * (height - by) rows, then the `by` rows that came free at the bottom are painted bg.
- * The rows lie one after the other `pitch` bytes apart, so the whole move is a single
- * copy, padding and all.
+ * Scroll the top `height` rows of the screen up by `by` rows. The buffer is twice as high as
+ * the screen, so the whole screen scrolls by moving the window: paint the `by` rows just below
+ * it, then show the buffer from `by` rows further down. When the window reaches the end of the
+ * buffer, what it shows is copied back to the start first, once every (vheight - height) / by
+ * scrolls. Otherwise (part of the screen, a firmware that cannot pan): one block move of
+ * (height - by) rows, then the `by` rows that came free at the bottom are painted bg. The rows
+ * lie one after the other `pitch` bytes apart, so a move is a single copy, padding and all.
  */
 void fb_scroll(uint32_t height, uint32_t by, uint32_t bg)
 {
@@ -221,6 +251,22 @@ void fb_scroll(uint32_t height, uint32_t by, uint32_t bg)
         fb_fill_rect(0, 0, fb.width, height, bg);
         return;
     }
+    if (height == fb.height && fb.vheight >= height + by) {
+        if (fb.top + height + by > fb.vheight) {
+            fb_copy_down((uintptr_t)fb.base, (uintptr_t)fb_row(0), (uintptr_t)height * fb.pitch);
+            if (fb_pan(0) != 0)
+                goto copy;                  /* the window stayed where it was: copy there */
+        }
+        uint32_t px = fb_pixel(bg);
+        for (uint32_t j = height; j < height + by; j++) {
+            volatile uint32_t *p = fb_row(j);
+            for (uint32_t i = 0; i < fb.width; i++)
+                p[i] = px;
+        }
+        if (fb_pan(fb.top + by) == 0)
+            return;
+    }
+copy:
     fb_copy_down((uintptr_t)fb_row(0), (uintptr_t)fb_row(by), (uintptr_t)(height - by) * fb.pitch);
     fb_fill_rect(0, height - by, fb.width, by, bg);
 }

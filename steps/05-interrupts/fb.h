@@ -17,6 +17,8 @@ struct fb {
     uint32_t pitch;                    /* bytes from one row to the next (>= width * 4) */
     uint32_t size;                     /* bytes in the whole buffer */
     uint32_t order;                    /* pixel order granted: FB_ORDER_BGR or FB_ORDER_RGB */
+    uint32_t vheight;                  /* rows in memory: twice height, so the screen can pan */
+    uint32_t top;                      /* the first row in memory the screen shows */
 };
 
 extern struct fb fb;
