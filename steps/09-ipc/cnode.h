@@ -112,12 +112,16 @@ enum error cnode_lookup_target(struct invocation *inv, struct cap root, uint64_t
                                uint64_t depth, bool source, struct cte **out);
 /* ANCHOR_END: invocation */
 
+/* ANCHOR: obj_size_api */
+#define TCB_BITS 10                  /* a TCB object: 1 KiB (seL4's are 2 KiB; tcb.h) */
+unsigned obj_size_bits(enum object_type t, uint64_t user_bits);  /* untyped.c; 0: no such type */
+/* ANCHOR_END: obj_size_api */
+
 /* ANCHOR: hooks */
 /* Supplied by objects.c (kernel) or the host tests. */
 void obj_finalise(struct cap c, bool final);  /* a cap to the object is going away */
 void cte_delete_one(struct cte *s);          /* for obj_finalise: delete without emptying
                                                 CNodes now (cte_delete empties them after) */
-unsigned obj_size_bits(enum object_type t, uint64_t user_bits);  /* 0: no such type */
 enum error obj_can_make(enum object_type t, uint64_t n);  /* room for n (ASIDs, say)? */
 struct cap obj_make(enum object_type t, uint64_t pa, uint64_t user_bits, bool device);
 /* ANCHOR_END: hooks */

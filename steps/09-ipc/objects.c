@@ -12,25 +12,7 @@
 #include "tcb.h"
 #include "vspace.h"
 
-/* ANCHOR: obj_size */
-/* An object's size, as a power of two. user_bits is Retype's size_bits: it matters only for
- * the kinds whose size the caller chooses (untyped, CNode). 0: no such object here. */
-unsigned obj_size_bits(enum object_type t, uint64_t user_bits)
-{
-    switch (t) {
-    case OBJ_UNTYPED:      return (unsigned)user_bits;
-    case OBJ_TCB:          return TCB_BITS;            /* 1 KiB (seL4: 2 KiB) */
-    case OBJ_ENDPOINT:     return 4;
-    case OBJ_NOTIFICATION: return 5;
-    case OBJ_CNODE:        return (unsigned)user_bits + SLOT_BITS;
-    case OBJ_SMALL_PAGE:   return 12;
-    case OBJ_LARGE_PAGE:   return 21;
-    case OBJ_PAGE_TABLE:
-    case OBJ_VSPACE:       return 12;
-    default:               return 0;
-    }
-}
-
+/* ANCHOR: obj_can_make */
 /* Some objects take a number the kernel has only so many of. */
 enum error obj_can_make(enum object_type t, uint64_t n)
 {
@@ -40,7 +22,7 @@ enum error obj_can_make(enum object_type t, uint64_t n)
         return E_DELETE_FIRST;        /* every thread id is taken */
     return E_NONE;
 }
-/* ANCHOR_END: obj_size */
+/* ANCHOR_END: obj_can_make */
 
 /* ANCHOR: obj_make */
 /* A new object at pa: its memory zeroed (device memory is left alone: it is not memory), its

@@ -272,7 +272,6 @@ static const char *build(struct process *p, const struct program *prog, const ch
     t->regs.x[0] = bi_va;
     t->regs.x[1] = bi_va + ARG_OFFSET;
     t->process = p;
-    p->tcb = t;
     *out = t;
     return 0;
 }
@@ -296,7 +295,6 @@ const char *process_start(const struct program *prog, const char *arg, uint8_t p
         why = "no free thread id";
     if (!why) {
         p->in_use = true;              /* field by field: a struct copy would call memset */
-        p->tcb = 0;
         p->cnode = 0;
         p->untyped_first = p->untyped_end = 0;
         p->pages = 0;
@@ -338,10 +336,5 @@ void process_kill(struct tcb *t)
     else
         sched_kill(t);
     irq_restore(daif);
-}
-
-void process_thread_gone(struct process *p)
-{
-    p->tcb = 0;
 }
 /* ANCHOR_END: process_kill */

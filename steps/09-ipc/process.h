@@ -29,7 +29,6 @@ extern uint64_t ram_end;               /* the end of the ARM's RAM (main.c asks 
 
 struct process {
     struct cte block;                  /* the kernel's untyped cap for the block */
-    struct tcb *tcb;                   /* its first thread (0 once its TCB is deleted) */
     struct cte *cnode;                 /* its root CNode's slots */
     uint64_t untyped_first, untyped_end;   /* the slots of the untypeds it was given */
     uint32_t pages;                    /* frames of its image, IPC buffer and BootInfo */
@@ -49,7 +48,6 @@ const struct program *program_find(const char *name);
 const char *process_start(const struct program *p, const char *arg, uint8_t priority,
                           struct tcb **t);
 void process_kill(struct tcb *t);      /* a program: revoke all it has; another thread: stop it */
-void process_thread_gone(struct process *p);   /* its TCB was deleted */
 uint32_t process_free_blocks(void);
 /* ANCHOR_END: process_api */
 

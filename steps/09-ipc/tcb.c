@@ -15,7 +15,6 @@
 #include "abi.h"
 #include "endpoint.h"
 #include "irq.h"
-#include "process.h"
 #include "sched.h"
 #include "syscall.h"
 #include "sysregs.h"
@@ -212,8 +211,6 @@ void tcb_finalise(struct tcb *t)
     thread_suspend(t);
     tcb_id_release(t);
     t->in_use = false;
-    if (t->process)
-        process_thread_gone(t->process);
     for (unsigned i = 0; i < TCB_SLOTS; i++)
         cte_delete_one(&tcb_slots(t)[i]);
 }

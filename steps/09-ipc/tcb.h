@@ -82,7 +82,6 @@ struct tcb_object {
     struct cte slots[TCB_SLOTS];
     struct tcb tcb;
 };
-#define TCB_BITS 10
 _Static_assert(sizeof(struct tcb_object) <= 1 << TCB_BITS, "a TCB object is 1 KiB");
 
 static inline struct cte *tcb_slots(struct tcb *t)

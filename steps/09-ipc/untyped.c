@@ -16,6 +16,26 @@
 #define MAX_UNTYPED_BITS     32        /* seL4: 47; this machine has 1 GiB */
 #define MIN_UNTYPED_BITS     4
 
+/* ANCHOR: obj_size */
+/* An object's size, as a power of two. user_bits is Retype's size_bits: it matters only for
+ * the kinds whose size the caller chooses (untyped, CNode). 0: no such object here. */
+unsigned obj_size_bits(enum object_type t, uint64_t user_bits)
+{
+    switch (t) {
+    case OBJ_UNTYPED:      return (unsigned)user_bits;
+    case OBJ_TCB:          return TCB_BITS;            /* 1 KiB (seL4: 2 KiB) */
+    case OBJ_ENDPOINT:     return 4;
+    case OBJ_NOTIFICATION: return 5;
+    case OBJ_CNODE:        return (unsigned)user_bits + SLOT_BITS;
+    case OBJ_SMALL_PAGE:   return 12;
+    case OBJ_LARGE_PAGE:   return 21;
+    case OBJ_PAGE_TABLE:
+    case OBJ_VSPACE:       return 12;
+    default:               return 0;
+    }
+}
+/* ANCHOR_END: obj_size */
+
 /* ANCHOR: retype_decode */
 /* seL4_Untyped_Retype(untyped, type, size_bits, root, node_index, node_depth, node_offset,
  * num_objects): MR0-5 in that order, `root` the one extra cap. The destination is the CNode

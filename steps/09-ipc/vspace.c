@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "cache.h"
+#include "elf.h"                    /* USER_TOP: where user space ends */
 #include "mmu.h"
 
 /* ANCHOR: asid */
@@ -128,7 +129,7 @@ enum error frame_invoke(struct invocation *inv)
         uint64_t va = mr[0];
         if (cap_type(vs) != CAP_VSPACE)
             return inv_error(inv, E_INVALID_CAPABILITY, 1, 1, 0);
-        if (va > USER_LAST || USER_LAST - va < size - 1)
+        if (va >= USER_TOP || USER_TOP - va < size)
             return inv_error(inv, E_INVALID_ARGUMENT, 1, 0, 0);
         if (va & (size - 1))
             return inv_error(inv, E_ALIGNMENT, 0, 0, 0);
@@ -198,7 +199,7 @@ enum error page_table_invoke(struct invocation *inv)
             return inv_error(inv, E_INVALID_CAPABILITY, 1, 0, 0);
         if (cap_type(vs) != CAP_VSPACE)
             return inv_error(inv, E_INVALID_CAPABILITY, 1, 1, 0);
-        if (inv->mr[0] > USER_LAST)
+        if (inv->mr[0] >= USER_TOP)
             return inv_error(inv, E_INVALID_ARGUMENT, 1, 0, 0);
         if (vspace_map_table(vs, c, inv->mr[0]) != 0)
             return inv_error(inv, E_DELETE_FIRST, 0, 0, 0);

@@ -15,7 +15,6 @@
 /* ANCHOR: vspace */
 #define ASID_COUNT   256               /* 8-bit ASIDs (TCR_EL1.AS = 0) ... */
 #define ASID_FIRST   1                 /* ... 0 is never given out: it tags nothing */
-#define USER_LAST    ((UINT64_C(1) << 39) - 1)   /* the last user address (T0SZ = 25) */
 
 uint64_t asid_alloc(uint64_t l1_pa);   /* an ASID for the VSpace at l1_pa, or 0 */
 void asid_free(uint64_t asid);         /* its TLB entries gone, out of TTBR0 */

@@ -39,22 +39,6 @@ static struct invocation inv;
 
 /* ---- the hooks (objects.c in the kernel) ---- */
 
-unsigned obj_size_bits(enum object_type t, uint64_t user_bits)
-{
-    switch (t) {
-    case OBJ_UNTYPED:      return (unsigned)user_bits;
-    case OBJ_TCB:          return 10;
-    case OBJ_ENDPOINT:     return 4;
-    case OBJ_NOTIFICATION: return 5;
-    case OBJ_CNODE:        return (unsigned)user_bits + SLOT_BITS;
-    case OBJ_SMALL_PAGE:   return 12;
-    case OBJ_LARGE_PAGE:   return 21;
-    case OBJ_PAGE_TABLE:
-    case OBJ_VSPACE:       return 12;
-    default:               return 0;
-    }
-}
-
 enum error obj_can_make(enum object_type t, uint64_t n)
 {
     (void)t, (void)n;

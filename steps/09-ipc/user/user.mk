@@ -53,6 +53,10 @@ endif
 $(B)/programs.S.o: $(USER_ELFS)
 $(B)/programs.S.o: ASFLAGS += -Wa,-I$(USER_B)
 # ANCHOR_END: user_mk
-.SECONDARY: $(USER_ELFS:.elf=.debug.elf) $(USER_ELFS:.elf=.c.o) $(USER_LIB)
+# Every build also compiles user/lib/check_stubs.c (never linked): it calls each stub of the
+# seL4 library once, so warnings-as-errors check them all, the ones no program uses too.
+all: $(USER_B)/lib/check_stubs.c.o
+
+.SECONDARY: $(USER_ELFS:.elf=.debug.elf) $(USER_ELFS:.elf=.c.o) $(USER_LIB) $(USER_B)/lib/check_stubs.c.o
 
 -include $(wildcard $(USER_B)/*.d)

@@ -1,10 +1,8 @@
 /*
  * check_stubs.c: a compile test for the headers, never linked into a program. It calls every
- * system call and invocation stub once, so that a cross compile with warnings as errors
- * checks each one's types and inline assembly:
- *
- *   aarch64-linux-gnu-gcc -ffreestanding -nostdlib -mgeneral-regs-only -O2 -Wall -Wextra \
- *       -Werror -std=gnu11 -I steps/09-ipc/user/lib -c steps/09-ipc/user/lib/check_stubs.c
+ * system call and invocation stub once, so that the cross compile with warnings as errors,
+ * which every build of the step runs (user/user.mk), checks each one's types and inline
+ * assembly.
  */
 #include <sel4/sel4.h>
 
