@@ -93,14 +93,11 @@ $(BOOK)/index.html: $(BOOK_AST) $(BOOK_WHOLE) book/template.html $(BOOK)/book.cs
 	@python3 book/booktool.py html $(BOOK) $(BOOK_AST) -- $(BOOK_COMMON) --template=book/template.html \
 	    --css=book.css
 
-# On paper the listings are black, with their comments in grey italics: the empty link before
-# every line (its target, the line, is kept) and the colour of every other kind of token go.
-# Each was an inline box WeasyPrint laid out: 67,000 of them, 30 s of the PDF's 57 s of CPU.
-$(BOOK)/print.html: $(BOOK_WHOLE) book/template.html $(BOOK)/book.css $(BOOK_FIGURES)
+# On paper the listings are black, with their comments in grey italics, and each is plain text:
+# booktool.py print takes out the boxes WeasyPrint would lay out one by one (see cmd_print).
+$(BOOK)/print.html: $(BOOK_WHOLE) book/template.html $(BOOK)/book.css $(BOOK_FIGURES) book/booktool.py
 	@$(BOOK_PANDOC) $(BOOK_OPTS) -s --template=book/template.html --css=book.css -M print=true \
-	    -t html5 $< | sed -E -e 's#<a href="\#cb[0-9]+-[0-9]+" aria-hidden="true" tabindex="-1"></a>##g' \
-	    -e 's#<span class="(al|an|at|bn|bu|cf|ch|cn|cv|do|dt|dv|er|ex|fl|fu|im|in|kw|op|ot|pp|re|sc|ss|st|va|vs|wa)">([^<]*)</span>#\2#g' \
-	    > $@.tmp && mv $@.tmp $@
+	    -t html5 $< | python3 book/booktool.py print > $@.tmp && mv $@.tmp $@
 
 $(BOOK)/$(BOOK_NAME).epub: $(BOOK_WHOLE) book/book.css $(BOOK_FIGURES)
 	@echo "book: $@"

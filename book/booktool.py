@@ -12,6 +12,7 @@ root as its first argument (paths are relative to it: "steps/01-boot/main.c").
     booktool.py merge OUT IN...       join the chapters' Pandoc ASTs (JSON) into one book
     booktool.py html OUT AST... -- PANDOC_OPTION...   the HTML book, one page per chapter
     booktool.py srcpages OUT USES...  one HTML page per source file, with line anchors (#L12)
+    booktool.py print < IN > OUT      Pandoc's print HTML made light for WeasyPrint (see cmd_print)
     booktool.py coverage [-v] USES... per step: share of code lines, and of new code lines, shown
 
 diff and stat print "ERROR: message" (and exit 0) when a step or file does not exist, so that the
@@ -765,6 +766,71 @@ def cmd_files(root, frm, to):
             print(d)
 
 
+# The page is 100 columns of the listing font wide (book/print.css); a longer line is folded here
+# with a hanging indent, since its listing is plain text on paper.
+PRINT_COLUMNS = 100
+PRINT_INDENT = 4
+
+_LINE_LINK = re.compile(r'<a href="#cb\d+-\d+" aria-hidden="true" tabindex="-1"></a>')
+_TOKEN = re.compile(r'<span class="(?:al|an|at|bn|bu|cf|ch|cn|cv|do|dt|dv|er|ex|fl|fu|im|in|kw|op'
+                    r'|ot|pp|re|sc|ss|st|va|vs|wa)">([^<]*)</span>')
+_CODE_LINE = re.compile(r'<span id="cb\d+-\d+">(.*?)</span>(?=\n|</code>)')
+
+
+def fold(line, width=PRINT_COLUMNS, indent=PRINT_INDENT):
+    """One listing line of HTML (text, entities and <span class="co"> comments) folded into
+    rows of at most `width` columns: at the last space that fits, else at `width`; each row
+    after the first starts with `indent` spaces, and a comment span open at a fold is closed
+    before it and opened again after."""
+    parts = re.findall(r"<[^>]*>|&[#\w]+;|.", line, re.S)   # tags, entities, characters
+    if sum(1 for p in parts if not p.startswith("<")) <= width:
+        return line
+    rows, row, cols, opened, last_space = [], [], 0, [], None
+    for p in parts:
+        if p.startswith("</"):
+            opened.pop()
+            row.append(p)
+            continue
+        if p.startswith("<"):
+            opened.append(p)
+            row.append(p)
+            continue
+        if cols == width:
+            cut = last_space + 1 if last_space is not None else len(row)
+            tail, row = row[cut:], row[:cut]
+            # the spans open where the row is cut: those opened before the cut and not closed
+            stack = []
+            for q in row:
+                if q.startswith("</"):
+                    stack.pop()
+                elif q.startswith("<"):
+                    stack.append(q)
+            rows.append("".join(row) + "</span>" * len(stack))
+            row = [" " * indent] + stack + tail
+            cols = indent + sum(1 for q in tail if not q.startswith("<"))
+            last_space = None
+            for i, q in enumerate(row):
+                if q == " " and i > 0:
+                    last_space = i
+        row.append(p)
+        cols += 1
+        if p == " ":
+            last_space = len(row) - 1
+    rows.append("".join(row))
+    return "\n".join(rows)
+
+
+def cmd_print(src, dst):
+    """Pandoc's HTML for paper, made light for WeasyPrint, which lays out every inline box and
+    block: the empty link before each listing line goes, and so does the span around the line
+    (a long line is folded here instead, see fold()), and so does the colour of every kind of
+    token but comments (black on paper). Each of those was a box: about 15,000 line blocks and
+    67,000 token spans took 50 of the PDF's 65 s of CPU (step 09's book)."""
+    html = _LINE_LINK.sub("", src.read())
+    html = _TOKEN.sub(r"\1", html)
+    dst.write(_CODE_LINE.sub(lambda m: fold(m.group(1)), html))
+
+
 def main(argv):
     root = "."  # the command line runs from the top of the tree (make, the include filter)
     if len(argv) >= 1 and argv[0] == "anchors":
@@ -784,6 +850,8 @@ def main(argv):
         cmd_html(rest[0], rest[1:cut], rest[cut + 1:])
     elif len(argv) >= 2 and argv[0] == "srcpages":
         cmd_srcpages(root, argv[1], argv[2:])
+    elif argv == ["print"]:
+        cmd_print(sys.stdin, sys.stdout)
     elif argv and argv[0] == "coverage":
         cmd_coverage(root, [a for a in argv[1:] if a != "-v"], verbose="-v" in argv)
     else:

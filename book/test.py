@@ -164,6 +164,28 @@ def builds(_):
     quiet("book-pdf", b)
 
 
+@check("listings fit the paper", needs=("builds",))
+def listings_fit_paper(_):
+    """In print.html (what WeasyPrint lays out) every listing line has at most 100 columns, so
+    none wraps without its hanging indent; booktool.fold keeps every character and the comment
+    spans (a line cut inside a comment is closed and opened again)."""
+    import html as htmlmod
+    built_pdf()
+    with open(os.path.join(BOOK, "print.html"), encoding="utf-8") as f:
+        page = f.read()
+    listings = re.findall(r'<code class="sourceCode[^"]*">(.*?)</code>', page, re.S)
+    expect_true(len(listings) > 100, f"print.html has {len(listings)} listings")
+    long = [line for code in listings for line in code.split("\n")
+            if len(htmlmod.unescape(re.sub(r"<[^>]*>", "", line))) > booktool.PRINT_COLUMNS]
+    expect_eq(long[:3], [], "listing lines of print.html longer than the page")
+    line = "x = 1;   " + '<span class="co">/* ' + "word " * 40 + "&lt;end&gt; */</span>"
+    rows = booktool.fold(line).split("\n")
+    expect_eq(len(rows), 3, f"rows of a 218-column line: {rows}")
+    expect_true(all(r.count("<span") == r.count("</span>") for r in rows), f"unbalanced: {rows}")
+    expect_eq("".join(r[4:] if i else r for i, r in enumerate(rows)).replace('</span><span class="co">', ""),
+              line, "the folded rows joined again")
+
+
 def epubcheck_command():
     """How to run EPUBCheck. Debian's /usr/bin/epubcheck is the jar itself, which runs directly
     only where binfmt_misc hands jars to Java (jarwrapper); containers often lack that, so a
