@@ -105,13 +105,23 @@ def copy_tree(tmp):
     built()
     dst = os.path.join(tmp, "tree")
     os.makedirs(dst)
-    ignore = shutil.ignore_patterns("__pycache__", "*.pyc", ".git")
+    # Other checks run beside this one: *.tmp is a file a rule is still writing (print.html.tmp
+    # while the PDF is made), and a file may go between the listing and the copy.
+    ignore = shutil.ignore_patterns("__pycache__", "*.pyc", ".git", "*.tmp")
+
+    def copy_present(src, dst):
+        try:
+            shutil.copy2(src, dst)
+        except FileNotFoundError:
+            pass
+
     for name in sorted(os.listdir(TOP)):
         if name in (".git", "compile_commands.json"):
             continue
         src = os.path.join(TOP, name)
         if os.path.isdir(src):
-            shutil.copytree(src, os.path.join(dst, name), ignore=ignore, symlinks=True)
+            shutil.copytree(src, os.path.join(dst, name), ignore=ignore, symlinks=True,
+                            copy_function=copy_present)
         elif os.path.isfile(src):
             shutil.copy2(src, os.path.join(dst, name))
     return dst
