@@ -12,8 +12,9 @@ ones it retires; each PASS/FAIL line names where an inherited check was written:
 `PASS 05-interrupts/banner (from 02)`. Each step is built first (check `NN-name/build`); if that
 fails, its other checks are reported as failed, never skipped. Checks run in parallel (one
 more than the cores: a guest waiting for its timer leaves its core idle), the longest first
-(by the times of the last run, kept in build/test-times.json), and are printed in order; checks marked `alone` (QEMU without -icount)
-run one at a time beside them, at a raised priority. Exit status: 0 when nothing failed.
+(by the times of the last run, kept in build/test-times.json), and are printed in order;
+checks marked `alone` (QEMU without -icount) run one at a time beside them, at a raised
+priority. Exit status: 0 when nothing failed.
 """
 
 import argparse
