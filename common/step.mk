@@ -39,6 +39,20 @@ LDFLAGS := -nostdlib -static -no-pie -T $(STEP_DIR)/link.ld --no-warn-rwx-segmen
 SRCS := $(sort $(wildcard $(STEP_DIR)/*.c $(STEP_DIR)/*.S))
 OBJS := $(patsubst $(STEP_DIR)/%,$(B)/%.o,$(SRCS))
 
+# INIT= changes one object, programs.S.o (the programs the kernel carries); the others are the
+# step's own build's (build/<step>/, or build/<step>-slow/), which a make without INIT brings
+# up to date first. The kernel is then linked again every time: a link is cheap.
+ifneq ($(INIT),)
+BASE_B    := $(TOP)/build/$(STEP_NAME)$(if $(filter 0,$(FASTPATH)),-slow)
+BASE_OBJS := $(patsubst $(B)/%,$(BASE_B)/%,$(filter-out $(B)/programs.S.o,$(OBJS)))
+OBJS      := $(BASE_OBJS) $(filter $(B)/programs.S.o,$(OBJS))
+$(BASE_OBJS) $(B)/programs.S.o: | base-build
+$(B)/kernel8.elf: base-build
+.PHONY: base-build
+base-build:
+	@$(MAKE) --no-print-directory -C $(STEP_DIR) all INIT= >/dev/null
+endif
+
 .PHONY: all run gdb objdump nm readelf clean compile-commands check-tools screenshot
 .DEFAULT_GOAL := all
 
