@@ -82,6 +82,18 @@ def parse(step_name, out):
     return rows
 
 
+def build_slow(step_name, timeout=300):
+    """Build the step with FASTPATH=0 (build/NN-name-slow/); returns make's (status, output).
+    The checks and the book's figure rules may want it at the same moment: flock (util-linux)
+    on build/NN-name-slow.lock lets one make at a time into that directory."""
+    lock = os.path.join(harness.TOP, "build", step_name + "-slow.lock")
+    os.makedirs(os.path.dirname(lock), exist_ok=True)
+    r = subprocess.run(["flock", lock, "make", "-s", "-C",
+                        os.path.join(harness.TOP, "steps", step_name), "all", "FASTPATH=0"],
+                       capture_output=True, text=True, timeout=timeout)
+    return r.returncode, r.stdout + r.stderr
+
+
 def with_slowpath(step_name, rows, timeout=300):
     """A step with an IPC fastpath (09 on) also gets call-replyrecv-slow: the same round trip
     on the kernel built with FASTPATH=0 (build/NN-name-slow/), next to its fast figure."""
@@ -89,10 +101,9 @@ def with_slowpath(step_name, rows, timeout=300):
     if ("call-replyrecv" not in keys or os.environ.get("BOOTBOOK_VARIANT") or
             not os.path.exists(os.path.join(harness.TOP, "steps", step_name, "fastpath.c"))):
         return rows
-    r = subprocess.run(["make", "-s", "-C", os.path.join(harness.TOP, "steps", step_name), "all",
-                        "FASTPATH=0"], capture_output=True, text=True, timeout=timeout)
-    if r.returncode:
-        raise NoBench(f"the FASTPATH=0 build of {step_name} failed:\n{(r.stdout + r.stderr)[-1500:]}")
+    status, out = build_slow(step_name, timeout)
+    if status:
+        raise NoBench(f"the FASTPATH=0 build of {step_name} failed:\n{out[-1500:]}")
     slow = {k: (v, u) for k, v, u, _ in measure(step_name, variant="-slow")}
     value, unit = slow["call-replyrecv"]
     row = ("call-replyrecv-slow", value, unit,

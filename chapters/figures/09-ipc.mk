@@ -12,8 +12,11 @@ B09_SESSION := build/09-ipc/kernel8.img chapters/figures/09-ipc-session.py commo
 
 # The kernel without the fastpath: the same step, built with FASTPATH=0 into build/09-ipc-slow/
 # (common/step.mk). The book's pattern rule for kernels would look for steps/09-ipc-slow/.
+# The checks build it too, maybe at the same moment: flock lets one make at a time into it
+# (the lock common/bench.py's build_slow takes).
 build/09-ipc-slow/kernel8.img: book-force
-	@$(MAKE) -s --no-print-directory -C steps/09-ipc all FASTPATH=0 >/dev/null
+	@mkdir -p build
+	@flock build/09-ipc-slow.lock $(MAKE) -s --no-print-directory -C steps/09-ipc all FASTPATH=0 >/dev/null
 
 $(BOOK_GEN)/09-ipc-kv.md: $(B09_SESSION)
 	@mkdir -p $(@D)

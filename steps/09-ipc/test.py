@@ -10,7 +10,6 @@ and without the fastpath. Steps 01-08's checks are inherited.
 """
 import os
 import re
-import subprocess
 import sys
 
 from console import command, console
@@ -202,9 +201,8 @@ def ipctest(step):
 
 def slow_step(step):
     """The kernel built with FASTPATH=0, in build/<step>-slow/ (common/step.mk)."""
-    r = subprocess.run(["make", "-s", "build", f"STEP={step.name[:2]}", "FASTPATH=0"], cwd=TOP,
-                       capture_output=True, text=True, timeout=300)
-    expect_eq(r.returncode, 0, f"the FASTPATH=0 build: {r.stdout[-500:]} {r.stderr[-1500:]}")
+    status, out = bench_harness.build_slow(step.name)
+    expect_eq(status, 0, f"the FASTPATH=0 build: {out[-1500:]}")
     slow = Step(step.name, "-slow")
     slow.facts = step.facts
     return slow
