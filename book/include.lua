@@ -618,9 +618,122 @@ local function finish(doc)
   return doc
 end
 
+-- ------------------------------------------------------------------------------------------
+-- A suggested breakage: "try this change to the step and see these checks fail".
+--
+--   ```{.breakage step="01-boot" file="boot.S" delete="b 1b" fails="bss-zeroed-before-c"}```
+--   ```{.breakage step="01-boot" file="boot.S" replace="cbz x0, primary // ..." with="b primary"
+--                 fails="check-a check-b"}```
+--
+-- delete= and replace= name one whole line of steps/STEP/FILE, compared with runs of blanks
+-- squeezed to one (so "b 1b" is the line "    b       1b", but not "    b       1b // x"); it
+-- must be found exactly once, on a line that is not an anchor marker. with= is the new line (it
+-- gets the old line's indentation unless it has its own). fails= lists the checks that then
+-- fail, separated by spaces or commas. The block becomes a "Try it" box: the change as a diff
+-- of the real line, the command, and the checks that fail. The .uses file gets a line
+--   breakage  STEP  FILE  LINE  delete|replace  FAILS  NEW-LINE
+-- from which book/test.py makes the same change in a copy of the step and runs its checks.
+
+local BREAKAGE_ATTRS = { step = true, file = true, delete = true, replace = true, with = true, fails = true }
+
+local function squeeze(s)
+  return (s:gsub("%s+", " "):gsub("^ ", ""):gsub(" $", ""))
+end
+
+local function breakage_block(el)
+  local a = el.attributes
+  local bad = false
+  for k, v in pairs(a) do
+    if not BREAKAGE_ATTRS[k] then
+      fail("unknown attribute %s=\"%s\" on a breakage block", k, v)
+      bad = true
+    end
+  end
+  if bad then return nil end
+  local old = a.delete or a.replace
+  local names = {}
+  for name in (a.fails or ""):gmatch("[^%s,]+") do table.insert(names, name) end
+  if not (a.step and a.file and old and #names > 0) or (a.delete and a.replace)
+      or ((a.replace == nil) ~= (a.with == nil)) then
+    fail("a .breakage block needs step=, file=, fails= and either delete=\"LINE\" or "
+      .. "replace=\"LINE\" with=\"NEW LINE\" (has step=%s file=%s delete=%s replace=%s with=%s fails=%s)",
+      tostring(a.step), tostring(a.file), tostring(a.delete), tostring(a.replace), tostring(a.with),
+      tostring(a.fails))
+    return nil
+  end
+  local path = "steps/" .. a.step .. "/" .. a.file
+  if el.text:match("%S") then
+    fail("the breakage block of %s is not empty: the line comes from the file, leave the block empty", path)
+    return nil
+  end
+  if a.with and a.with:find("[\t\r\n]") then
+    fail("with=\"%s\" on a breakage of %s: one line, no tabs", a.with, path)
+    return nil
+  end
+  local info = load(path)
+  if not info then
+    fail("file %s not found", path)
+    return nil
+  end
+  local want, found = squeeze(old), {}
+  for i, line in ipairs(info.lines) do
+    if not info.is_marker[i] and squeeze(line) == want then table.insert(found, tostring(i)) end
+  end
+  if #found ~= 1 then
+    fail("the breakage's line '%s' is %s in %s", want,
+      #found == 0 and "not found" or ("on " .. #found .. " lines (" .. table.concat(found, ", ") .. ")"), path)
+    return nil
+  end
+  local n = tonumber(found[1])
+  local line = expand_tabs(info.lines[n]):gsub("%s+$", "")
+  local new
+  if a.with then
+    new = a.with:match("^%s") and a.with or (line:match("^%s*") .. a.with)
+    new = new:gsub("%s+$", "")
+  end
+  record("breakage", a.step, a.file, tostring(n), new and "replace" or "delete", table.concat(names, " "),
+    new or "")
+
+  local title = pandoc.Div({ pandoc.Plain({
+    pandoc.Strong({ pandoc.Str("Try"), pandoc.Space(), pandoc.Str("it:") }), pandoc.Space(),
+    pandoc.Str(new and "change" or "delete"), pandoc.Space(), pandoc.Str("line"), pandoc.Space(),
+    pandoc.Str(tostring(n)), pandoc.Space(), pandoc.Str("of"), pandoc.Space(), source_link(path, n) }) },
+    pandoc.Attr("", { "breakage-title" }))
+  local code = pandoc.CodeBlock("-" .. line .. (new and ("\n+" .. new) or ""), pandoc.Attr("", { "diff" }))
+  local nn = a.step:match("^(%d+)%-") or a.step
+  -- "`make test STEP=01` then fails `a`, `b` and `c`, and passes every other check."
+  local result = { pandoc.Code("make test STEP=" .. nn), pandoc.Space(), pandoc.Str("then"), pandoc.Space(),
+    pandoc.Str("fails"), pandoc.Space() }
+  for i, name in ipairs(names) do
+    if i > 1 and i < #names then
+      table.insert(result, pandoc.Str(","))
+      table.insert(result, pandoc.Space())
+    elseif i > 1 then
+      table.insert(result, pandoc.Space())
+      table.insert(result, pandoc.Str("and"))
+      table.insert(result, pandoc.Space())
+    end
+    table.insert(result, pandoc.Code(name))
+  end
+  table.insert(result, pandoc.Str(","))
+  for _, w in ipairs({ "and", "passes", "every", "other", "check." }) do
+    table.insert(result, pandoc.Space())
+    table.insert(result, pandoc.Str(w))
+  end
+  return pandoc.Div({ title, code, pandoc.Para(result) }, pandoc.Attr(el.identifier, { "breakage" }))
+end
+
+-- Its own pass, before the includes: the include pass would take file= for a diff.
+local function breakage_pass(el)
+  if el.classes:includes("breakage") then
+    return breakage_block(el) or pandoc.Null()
+  end
+end
+
 return {
   { CodeBlock = collect, Link = collect },
   { Header = Header, Div = reid, Span = reid, CodeBlock = reid, Code = reid, Image = reid },
+  { CodeBlock = breakage_pass },
   { CodeBlock = CodeBlock, Link = Link },
   { Pandoc = finish },
 }

@@ -860,3 +860,94 @@ def figure_text(_):
             small.append(f"{src}: {text!r} prints at {pt:.1f} pt ({sum(s < MIN_FIGURE_PT for s, _ in sizes)} "
                          f"of {len(sizes)} texts below {MIN_FIGURE_PT} pt at a {TEXT_WIDTH_PT:.0f} pt column)")
     expect_eq(small, [], "figures whose text is too small")
+
+
+# ------------------------------------------------------------------------------------------
+# Suggested breakages: the "Try it" boxes (```{.breakage}``` blocks), made in a copy of the step
+
+# run.py's lines: "PASS 04-mmu/name (from 01)", "FAIL 01-boot/name: message"
+_RESULT = re.compile(r"^(PASS|FAIL) ([\w.-]+)/(.+?)(?: \(from [^)]*\))?(?:: .*)?$")
+_SUMMARY = re.compile(r"^(\d+) passed, (\d+) failed$", re.M)
+
+BREAKAGE_PROBE = """# Probe
+
+```{.breakage step="99-probe" file="probe.S" delete="ret" fails="a-check"}
+```
+
+```{.breakage step="99-probe" file="probe.S" delete="nop" fails="a-check"}
+```
+
+```{.breakage step="99-probe" file="probe.S" replace="b   gone" with="b here" fails="a-check"}
+```
+
+```{.breakage step="99-probe" file="probe.S" delete="// ANCHOR: two" fails="a-check"}
+```
+
+```{.breakage step="99-probe" file="probe.S" delete="ret"}
+```
+"""
+
+BREAKAGE_PROBE_EXPECTED = [
+    "chapters/90-bad.md: the breakage's line 'nop' is on 2 lines (3, 8) in steps/99-probe/probe.S",
+    "chapters/90-bad.md: the breakage's line 'b gone' is not found in steps/99-probe/probe.S",
+    "chapters/90-bad.md: the breakage's line '// ANCHOR: two' is not found in steps/99-probe/probe.S",
+    'chapters/90-bad.md: a .breakage block needs step=, file=, fails= and either delete="LINE" or '
+    'replace="LINE" with="NEW LINE" (has step=99-probe file=probe.S delete=ret replace=nil with=nil '
+    'fails=nil)',
+]
+
+
+def break_step(tree, step, file, line, kind, new):
+    """Delete line `line` of steps/STEP/FILE in the copy, or put `new` in its place."""
+    p = os.path.join(tree, "steps", step, file)
+    with open(p, encoding="utf-8", newline="") as f:
+        lines = f.read().split("\n")
+    expect_true(1 <= line <= len(lines), f"{p} has no line {line}")
+    if kind == "delete":
+        del lines[line - 1]
+    else:
+        lines[line - 1] = new
+    with open(p, "w", encoding="utf-8", newline="") as f:
+        f.write("\n".join(lines))
+
+
+@check("every suggested breakage fails the checks it names", cost=5, needs=("html-builds",))
+def suggested_breakages(_):
+    """Every "Try it" box of a chapter (a ```{.breakage}``` block, book/README.md): in a copy of
+    steps/ and common/, the change it shows is made, `run.py STEP` runs the step's checks, and
+    the checks that fail are exactly the ones the box names; every other check passes. The
+    filter's own errors (a line found twice or not at all, a missing fails=) on a made-up step."""
+    with tempfile.TemporaryDirectory(prefix="book-breakage-") as tmp:
+        _write(tmp, {"steps/99-probe/probe.S": PROBE_S + "    nop\n",
+                     "chapters/90-bad.md": BREAKAGE_PROBE})
+        r = run(["pandoc", "-f", "markdown", "--lua-filter", FILTER, "-t", "json",
+                 "-o", "out.json", "chapters/90-bad.md"], cwd=tmp, timeout=60)
+        expect_eq(r.returncode, 1, "pandoc's exit status on broken breakage blocks")
+        expect_eq(sorted(r.stderr.splitlines()), sorted(BREAKAGE_PROBE_EXPECTED),
+                  "the filter's error messages on broken breakage blocks")
+
+    boxes = [u for u in uses() if u[1] == "breakage"]
+    expect_true(boxes, "no chapter has a breakage block (chapter 01 has two)")
+    for chapter, _, step, file, line, kind, fails, new in boxes:
+        wanted = sorted(fails.split())
+        what = (f"{chapter}: with line {line} of steps/{step}/{file} "
+                + ("deleted" if kind == "delete" else f"changed to {new.strip()!r}"))
+        with tempfile.TemporaryDirectory(prefix="book-breakage-") as tmp:
+            tree = os.path.join(tmp, "tree")
+            for d in ("common", "steps"):
+                shutil.copytree(os.path.join(TOP, d), os.path.join(tree, d), symlinks=True,
+                                ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+            break_step(tree, step, file, int(line), kind, new)
+            r = run([sys.executable, "common/test/run.py", step], cwd=tree, timeout=300)
+        results = {m.group(3): m.group(1) for m in map(_RESULT.match, r.stdout.splitlines())
+                   if m and m.group(2) == step}
+        failed = sorted(name for name, status in results.items() if status == "FAIL")
+        summary = _SUMMARY.search(r.stdout)
+        expect_true(results.get("build") == "PASS" and summary,
+                    f"{what}, the step's checks did not run (status {r.returncode}): "
+                    f"{(r.stdout + r.stderr)[-1500:]}")
+        expect_eq(failed, wanted, f"{what}, the checks that fail (the chapter names {wanted}):\n"
+                  + "\n".join(x for x in r.stdout.splitlines() if x.startswith("FAIL"))
+                  + "\nThe failed checks")
+        expect_eq((int(summary.group(1)), int(summary.group(2))), (len(results) - len(failed), len(failed)),
+                  f"{what}, the run's summary (every check of the step but {wanted} passes)")
