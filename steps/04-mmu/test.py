@@ -265,3 +265,46 @@ def tlbi_operands(step):
                                       f"(x{reg} = {value:#x})")
     expect_true(seen, f"no TLBI by address ran before the console started ({len(sites)} in "
                       f"the code)")
+
+
+EARLY = re.compile(r"\*\*\* exception before the kernel vectors were installed \(vector (0x\w+)\)\n"
+                   r"  ESR_EL1  (0x\w{8}) \(EC (0x\w\w)\)\n  ELR_EL1  (0x\w{16})\n"
+                   r"  FAR_EL1  (0x\w{16})\n  SPSR_EL1 (0x\w{8})\n\*\*\* kernel panic")
+STR_XZR_X0 = 0xF900001F          # str xzr, [x0]
+
+
+@check("early-exception-report")
+def early_exception_report(step):
+    """An exception before high_entry installs exception.S's vectors is reported, not a silent
+    hang, both with the MMU off and with it on but the kernel not yet in the upper half. gdb
+    plants the two classic mistakes: a store through a link-time address in the table code
+    (with the MMU off that is beyond the physical address range: an address size fault,
+    level 0), and an empty l1_kernel[0] (the jump to high_entry faults, level 1)."""
+    def report(stop, plant):
+        with boot_start(step, serial=True) as m:
+            m.gdb.break_at(step.pa(step.sym(stop)))
+            m.gdb.cont()
+            plant(m)
+            m.gdb.resume()
+            m.expect(PANIC, timeout=10)
+            out = m.transcript.decode(errors="replace").replace("\r", "")
+        found = EARLY.search(out)
+        expect_true(found, f"no early exception report in {out[-500:]!r}")
+        return [int(g, 16) for g in found.groups()]
+
+    def store_high(m):                  # mmu_build_tables starts with `str xzr, [&l1_kernel]`
+        m.gdb.write_mem(step.pa(step.sym("mmu_build_tables")), STR_XZR_X0.to_bytes(4, "little"))
+        m.gdb.set_reg(1, 0, step.sym("l1_kernel"))
+    vector, esr, ec, elr, far, spsr = report("mmu_build_tables", store_high)
+    expect_eq((vector, ec, esr & 0x3F), (4, 0x25, 0x00),
+              "MMU off: (vector, EC, DFSC): current EL with SP_EL1, data abort, address size L0")
+    expect_eq((elr, far), (step.pa(step.sym("mmu_build_tables")), step.sym("l1_kernel")),
+              "MMU off: (ELR_EL1, FAR_EL1): the physical PC, the link-time address")
+
+    def no_upper_half(m):               # l1_kernel[0] = 0 before the MMU goes on
+        m.gdb.write_mem(step.pa(step.sym("l1_kernel")), bytes(8))
+    vector, esr, ec, elr, far, spsr = report("mmu_enable", no_upper_half)
+    high = step.sym("high_entry")
+    expect_eq((vector, ec, esr & 0x3F), (4, 0x21, 0x05),
+              "MMU on: (vector, EC, IFSC): instruction abort, translation fault level 1")
+    expect_eq((elr, far), (high, high), "MMU on: (ELR_EL1, FAR_EL1): high_entry")
