@@ -860,3 +860,49 @@ def figure_text(_):
             small.append(f"{src}: {text!r} prints at {pt:.1f} pt ({sum(s < MIN_FIGURE_PT for s, _ in sizes)} "
                          f"of {len(sizes)} texts below {MIN_FIGURE_PT} pt at a {TEXT_WIDTH_PT:.0f} pt column)")
     expect_eq(small, [], "figures whose text is too small")
+
+
+# ------------------------------------------------------------------------------------------
+# Repeated listings: what changed, and where it goes
+
+
+@check("a listing shown again says what changed", needs=("html-builds",))
+def changed_listings(_):
+    """A listing of an anchor that an earlier listing showed for an earlier step, with other
+    text, is a changed listing (changed-from="THAT-STEP": its changed lines marked, its caption
+    naming the listing it replaces), and that caption names the right listing."""
+    listings = []    # book order: {chapter, number, path, anchor, changed}
+    for u in uses():
+        if u[1] == "listing":
+            listings.append(dict(chapter=u[0], number=u[2], path=u[3], anchor=u[4], changed=None))
+        elif u[1] == "changed":
+            listings[-1]["changed"] = dict(frm=u[4], ref_chapter=u[5], ref_number=u[6])
+    regions = {}
+
+    def text(path, anchor):
+        if (path, anchor) not in regions:
+            r = booktool.region_lines(TOP, path, anchor)
+            regions[path, anchor] = None if r is None else [t for _, t in r]
+        return regions[path, anchor]
+
+    last, problems = {}, []
+    for x in listings:
+        parts = x["path"].split("/")
+        if x["anchor"] == "-" or parts[0] != "steps" or len(parts) < 3:
+            continue
+        key = ("/".join(parts[2:]), x["anchor"])
+        step, prev = parts[1], last.get(key)
+        where = f"{x['chapter']}: listing {x['number']} (anchor '{x['anchor']}' of {x['path']})"
+        if prev and prev["step"] < step and text(prev["path"], x["anchor"]) != text(x["path"], x["anchor"]):
+            seen = f"listing {prev['number']} of {prev['chapter']} showed it for step {prev['step']}"
+            c = x["changed"]
+            if c is None:
+                problems.append(f"{where}: {seen}: add changed-from=\"{prev['step']}\" to the include")
+            elif c["frm"] != prev["step"]:
+                problems.append(f"{where}: changed-from=\"{c['frm']}\", but {seen}")
+            elif (f"chapters/{c['ref_chapter']}.md", c["ref_number"]) != (prev["chapter"], prev["number"]):
+                problems.append(f"{where}: the caption says it replaces listing {c['ref_number']} of "
+                                f"chapters/{c['ref_chapter']}.md, but {seen}")
+        last[key] = dict(x, step=step)
+    expect_true(listings, "no listing records in the .uses files (book/include.lua writes them)")
+    expect_eq(problems, [], "listings shown again without saying what changed")
