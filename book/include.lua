@@ -579,6 +579,16 @@ function changed_listing(number, id, cap, text, shown, classes, path, anchor, fr
   for line in (text .. "\n"):gmatch("(.-)\n") do table.insert(lines, line) end
   local state = (KERNEL[classes[1]] and comment_state(lines)) or {}
   local blocks = {}
+  -- Mostly rewritten (eight lines or more, three in four of them marked): nothing is marked, the
+  -- caption says so.
+  local nonblank = 0
+  for _, line in ipairs(lines) do
+    if line:match("%S") then nonblank = nonblank + 1 end
+  end
+  local rewritten = nonblank >= 8 and (c.changed + c.added) * 4 >= nonblank * 3
+  if rewritten then
+    c.lines = {}
+  end
   local k = 1
   while k <= #lines do
     local changed = c.lines[shown[k]] == true
@@ -613,11 +623,15 @@ function changed_listing(number, id, cap, text, shown, classes, path, anchor, fr
   if c.changed > 0 then table.insert(what, plural(c.changed, "line") .. " changed") end
   if c.added > 0 then table.insert(what, (#what > 0 and tostring(c.added) or plural(c.added, "line")) .. " added") end
   local marked = table.concat(what, " and ")
-  if marked ~= "" then marked = marked .. " (marked)" end
+  if rewritten then
+    marked = string.format("mostly rewritten: %d of its %d lines changed or added", c.changed + c.added, nonblank)
+  elseif marked ~= "" then
+    marked = marked .. " (marked)"
+  end
   if c.removed > 0 then
     marked = marked .. (marked ~= "" and ", " or "") .. plural(c.removed, "line") .. " removed"
   end
-  tail[1] = tail[1] .. ", with " .. marked
+  tail[1] = tail[1] .. (rewritten and ", " or ", with ") .. marked
   local inl = cap.content[1].content
   inl:insert(pandoc.Str(" —"))
   for _, w in ipairs(words) do

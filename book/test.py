@@ -906,3 +906,60 @@ def changed_listings(_):
         last[key] = dict(x, step=step)
     expect_true(listings, "no listing records in the .uses files (book/include.lua writes them)")
     expect_eq(problems, [], "listings shown again without saying what changed")
+    changed_filter_probe()
+
+
+def changed_filter_probe():
+    """The filter on two made-up steps: a changed listing marks the changed line and names the
+    listing it replaces; a missing anchor in the earlier step, or no change, stops it."""
+    old = "/* ANCHOR: f */\nint f(void)\n{\n\treturn 1;\n}\n/* ANCHOR_END: f */\n/* ANCHOR: g */\nint g;\n/* ANCHOR_END: g */\n"
+    new = old.replace("return 1;", "return 2;") + "/* ANCHOR: h */\nint h;\n/* ANCHOR_END: h */\n"
+    with tempfile.TemporaryDirectory(prefix="book-changed-") as tmp:
+        _write(tmp, {
+            "steps/01-a/x.c": old, "steps/02-b/x.c": new,
+            "chapters/01-a.md": '# A\n\n```{.c include="steps/01-a/x.c" anchor="g"}\n```\n\n'
+                                '```{.c include="steps/01-a/x.c" anchor="f"}\n```\n',
+            "chapters/02-b.md": '# B\n\n```{.c include="steps/02-b/x.c" anchor="f" changed-from="01-a"}\n```\n',
+            "chapters/03-c.md": '# C\n\n```{.c include="steps/02-b/x.c" anchor="h" changed-from="01-a"}\n```\n\n'
+                                '```{.c include="steps/02-b/x.c" anchor="g" changed-from="01-a"}\n```\n',
+        })
+        r = run(["pandoc", "--fail-if-warnings", "-f", "markdown", "--lua-filter", FILTER, "-t", "json",
+                 "-o", "02-b.json", "chapters/02-b.md"], cwd=tmp, timeout=60)
+        expect_eq((r.returncode, r.stderr), (0, ""), "pandoc on a chapter with a changed listing")
+        with open(os.path.join(tmp, "02-b.json")) as f:
+            doc = f.read()
+        blocks = _code_blocks(json.loads(doc), [])
+        expect_eq([b for b in blocks if b[0] != "caption"],
+                  [(["c"], "int f(void)\n{"), (["c", "changed"], "        return 2;"), (["c"], "}")],
+                  "the blocks of a changed listing")
+        cap = pandoc_plain(blocks[0][1])
+        expect_true("replaces Listing 1.2 of step 01, with 1 line changed (marked)" in cap
+                    and "#01-a-listing-2" in doc, f"the caption of a changed listing: {cap!r}")
+        r = run(["pandoc", "-f", "markdown", "--lua-filter", FILTER, "-t", "json", "-o", "03-c.json",
+                 "chapters/03-c.md"], cwd=tmp, timeout=60)
+        expect_eq(r.stderr.splitlines(), [
+            "chapters/03-c.md: anchor 'h' not found in steps/01-a/x.c (changed-from=\"01-a\" on the include "
+            "of steps/02-b/x.c)",
+            "chapters/03-c.md: anchor 'g' is the same in steps/01-a/x.c and steps/02-b/x.c: nothing changed to "
+            "mark (refer to the earlier listing instead of showing it again)"], "the errors of changed-from")
+        expect_true(r.returncode == 1, f"pandoc's status on bad changed-from: {r.returncode}")
+
+
+def pandoc_plain(inlines_json):
+    """The text of a caption's inlines (JSON), roughly."""
+    out = []
+    _walk_str(json.loads(inlines_json), out)
+    return "".join(out)
+
+
+def _walk_str(node, out):
+    if isinstance(node, dict):
+        if node.get("t") == "Str":
+            out.append(node["c"])
+        elif node.get("t") == "Space":
+            out.append(" ")
+        else:
+            _walk_str(node.get("c"), out)
+    elif isinstance(node, list):
+        for v in node:
+            _walk_str(v, out)
