@@ -14,6 +14,8 @@ root as its first argument (paths are relative to it: "steps/01-boot/main.c").
     booktool.py srcpages OUT USES...  one HTML page per source file, with line anchors (#L12)
     booktool.py print < IN > OUT      Pandoc's print HTML made light for WeasyPrint (see cmd_print)
     booktool.py coverage [-v] USES... per step: share of code lines, and of new code lines, shown
+    booktool.py changes CHAPTER (N FROM PATH ANCHOR)...   the lines of listing N that changed
+                                      since step FROM, and the listing that showed it before
 
 diff and stat print "ERROR: message" (and exit 0) when a step or file does not exist, so that the
 include filter can report it in its own words.
@@ -831,6 +833,147 @@ def cmd_print(src, dst):
     dst.write(_CODE_LINE.sub(lambda m: fold(m.group(1)), html))
 
 
+# ------------------------------------------------------------------------------------------
+# Changed listings: a region shown again, with the lines that differ from an earlier step marked
+
+# A chapter's fenced blocks, read the way the include filter numbers its listings: an opening
+# fence (three or more ` or ~) with {attributes}, up to the closing fence of the same kind.
+_FENCE = re.compile(r"^(`{3,}|~{3,})\s*(.*)$")
+_ATTR = re.compile(r'([\w-]+)="([^"]*)"')
+
+
+def chapter_listings(root, chapter):
+    """[(number, id, attributes)] of the listings of a chapter (chapters/NN-name.md): every
+    block that includes code (not generated Markdown) or diffs a file, in order. The number is
+    the one the filter gives it (1, 2, ...), the id that of its Div (stem-listing-N, or the
+    block's own #id)."""
+    stem = os.path.basename(chapter)[:-3]
+    out, fence = [], None
+    with open(top(root, chapter), encoding="utf-8") as f:
+        for line in f:
+            line = line.rstrip("\n")
+            if fence:
+                if re.match("^" + re.escape(fence[0]) + fence[0][0] + "*\\s*$", line):
+                    fence = None
+                continue
+            m = _FENCE.match(line)
+            if not m:
+                continue
+            fence = m.group(1)
+            info = m.group(2).strip()
+            if not (info.startswith("{") and info.endswith("}")):
+                continue
+            attrs = dict(_ATTR.findall(info))
+            classes = re.findall(r"(?:^|\s)\.([\w-]+)", info[1:-1])
+            ident = re.search(r"(?:^|\s)#([\w-]+)", info[1:-1])
+            listing = ("include" in attrs and "markdown" not in classes) or \
+                ("diffstat" not in classes and any(k in attrs for k in ("from", "to", "file")))
+            if listing:
+                n = len(out) + 1
+                out.append((n, ident.group(1) if ident else f"{stem}-listing-{n}", attrs))
+    return out
+
+
+def region_lines(root, path, anchor):
+    """[(line number, text)] of an anchor's region as a listing shows it: marker lines left out,
+    tabs expanded, trailing blanks cut, the shared indentation removed, blank lines at either end
+    dropped. None when the file or the anchor does not exist."""
+    if not os.path.isfile(top(root, path)):
+        return None
+    _, good, _ = parse_anchors(root, path)
+    if anchor not in good:
+        return None
+    s, e = good[anchor]
+    text = read_lines(root, path)
+    lines = [(i, text[i - 1].expandtabs(8).rstrip()) for i in range(s + 1, e)
+             if not is_marker(text[i - 1])]
+    while lines and not lines[0][1]:
+        lines.pop(0)
+    while lines and not lines[-1][1]:
+        lines.pop()
+    indent = min((len(t) - len(t.lstrip(" ")) for _, t in lines if t), default=0)
+    return [(i, t[indent:]) for i, t in lines]
+
+
+def region_changes(root, old_path, new_path, anchor):
+    """(the line numbers of new_path's region that are new or changed since old_path's, and how
+    many of its non-blank lines were changed, added and removed: a line replaced by one counts
+    as changed), or None when either region is missing. A blank line is marked only between two
+    marked lines."""
+    import difflib
+    a, b = region_lines(root, old_path, anchor), region_lines(root, new_path, anchor)
+    if a is None or b is None:
+        return None
+    old, new = [t for _, t in a], [t for _, t in b]
+    marked = [False] * len(new)
+    changed = added = removed = 0
+    for op, i1, i2, j1, j2 in difflib.SequenceMatcher(None, old, new, autojunk=False).get_opcodes():
+        if op == "equal":
+            continue
+        for k in range(j1, j2):
+            marked[k] = True
+        na = sum(1 for t in old[i1:i2] if t)
+        nb = sum(1 for t in new[j1:j2] if t)
+        changed += min(na, nb)
+        added += max(0, nb - na)
+        removed += max(0, na - nb)
+    for k, t in enumerate(new):
+        if marked[k] and not t:
+            before = next((marked[j] for j in range(k - 1, -1, -1) if new[j]), False)
+            after = next((marked[j] for j in range(k + 1, len(new)) if new[j]), False)
+            marked[k] = before and after
+    return [b[k][0] for k in range(len(new)) if marked[k]], changed, added, removed
+
+
+def cmd_changes(root, chapter, requests):
+    """For the include filter: each request is NUMBER FROM PATH ANCHOR (a listing of the chapter
+    that shows ANCHOR of PATH, steps/TO/FILE, marked against steps/FROM/FILE). Prints per request
+    `change NUMBER LINES CHANGED ADDED REMOVED REF-CHAPTER REF-NUMBER REF-ID` (LINES the line
+    numbers to mark, "3,5-7", then how many lines changed, were added, were removed; the REF- fields name the last listing before this one that showed the anchor of
+    steps/FROM/FILE, "-" when none did) or `problem NUMBER TEXT`; then `dep PATH` for each
+    chapter read; fields separated by tabs."""
+    stem = os.path.basename(chapter)[:-3]
+    chapters = sorted(f[:-3] for f in os.listdir(top(root, "chapters"))
+                      if re.match(r"^(\d\d-|appendix-).*\.md$", f) and f[:-3] <= stem)
+    shown = []  # (chapter, number, id, path, anchor) in book order
+    for c in chapters:
+        for n, ident, attrs in chapter_listings(root, f"chapters/{c}.md"):
+            if "include" in attrs and "anchor" in attrs:
+                shown.append((c, n, ident, attrs["include"], attrs["anchor"]))
+    out = []
+    for k in range(0, len(requests) - 3, 4):
+        num, frm, path, anchor = requests[k:k + 4]
+        parts = path.split("/")
+        if len(parts) < 3 or parts[0] != "steps":
+            out.append(f"problem\t{num}\tchanged-from=\"{frm}\" on an include of {path}: only a step's file can be "
+                       "compared with an earlier step")
+            continue
+        old = "/".join(["steps", frm] + parts[2:])
+        if frm >= parts[1]:
+            out.append(f"problem\t{num}\tchanged-from=\"{frm}\" on an include of {path}: {frm} is not a step "
+                       f"before {parts[1]}")
+            continue
+        if not os.path.isdir(top(root, f"steps/{frm}")):
+            out.append(f"problem\t{num}\tchanged-from=\"{frm}\": step directory steps/{frm} not found")
+            continue
+        r = region_changes(root, old, path, anchor)
+        if r is None:
+            out.append(f"problem\t{num}\tanchor '{anchor}' not found in {old} (changed-from=\"{frm}\" on "
+                       f"the include of {path})")
+            continue
+        lines, changed, added, removed = r
+        if not lines and not removed:
+            out.append(f"problem\t{num}\tanchor '{anchor}' is the same in {old} and {path}: nothing changed "
+                       "to mark (refer to the earlier listing instead of showing it again)")
+            continue
+        ref = [s for s in shown if s[3] == old and s[4] == anchor
+               and (s[0] < stem or (s[0] == stem and s[1] < int(num)))]
+        c, n, ident = (ref[-1][0], ref[-1][1], ref[-1][2]) if ref else ("-", "-", "-")
+        out.append(f"change\t{num}\t{ranges_text(lines)}\t{changed}\t{added}\t{removed}\t{c}\t{n}\t{ident}")
+    out += [f"dep\tchapters/{c}.md" for c in chapters]
+    sys.stdout.write("".join(line + "\n" for line in out))
+
+
 def main(argv):
     root = "."  # the command line runs from the top of the tree (make, the include filter)
     if len(argv) >= 1 and argv[0] == "anchors":
@@ -852,6 +995,8 @@ def main(argv):
         cmd_srcpages(root, argv[1], argv[2:])
     elif argv == ["print"]:
         cmd_print(sys.stdin, sys.stdout)
+    elif len(argv) >= 2 and argv[0] == "changes":
+        cmd_changes(root, argv[1], argv[2:])
     elif argv and argv[0] == "coverage":
         cmd_coverage(root, [a for a in argv[1:] if a != "-v"], verbose="-v" in argv)
     else:

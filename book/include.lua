@@ -168,8 +168,11 @@ local function link_source(target)
   return path:match("^%.%./(.+)$") or path:match("^(steps/.+)$")
 end
 
+local collect_change, changed_listing  -- below, with the changed listings
+
 local function collect(el)
   if el.t == "CodeBlock" then
+    collect_change(el)
     if el.attributes.include and not el.classes:includes("markdown") then
       want(el.attributes.include)
     end
@@ -301,7 +304,7 @@ local function lang_of(el)
 end
 
 local ALLOWED = {
-  include = { include = true, anchor = true, lines = true, caption = true },
+  include = { include = true, anchor = true, lines = true, caption = true, ["changed-from"] = true },
   markdown = { include = true },
   diff = { from = true, to = true, file = true, caption = true },
   diffstat = { from = true, to = true, caption = true },
@@ -389,6 +392,15 @@ local function include_block(el)
   local where = first == last and string.format(", line %d", first)
       or string.format(", lines %d–%d", first, last)
   local cap = caption_block(number, nil, { source_link(path, first), pandoc.Str(where) }, a.caption)
+  record("listing", tostring(listings), path, anchor or "-")
+  if a["changed-from"] then
+    if not anchor then
+      fail("changed-from=\"%s\" on an include of %s without anchor=: only an anchor's region can be compared",
+        a["changed-from"], path)
+      return nil
+    end
+    return changed_listing(number, id, cap, text, shown, classes, path, anchor, a["changed-from"])
+  end
   local code = pandoc.CodeBlock(text, pandoc.Attr("", classes, {}))
   return pandoc.Div({ cap, code }, pandoc.Attr(id, { "listing" }, {}))
 end
@@ -460,6 +472,185 @@ local function diffstat_block(el)
   local code = pandoc.CodeBlock(out:gsub("\n$", ""), pandoc.Attr("", { "diffstat" }, {}))
   return pandoc.Div({ cap, code }, pandoc.Attr(el.identifier, { "diffstat" }, {}))
 end
+
+-- ------------------------------------------------------------------------------------------
+-- Changed listings: ```{.c include="steps/03-framebuffer/console.c" anchor="edit"
+-- changed-from="02-uart"}``` shows the region as usual, with the lines that are new or changed
+-- since the same anchor of steps/02-uart/console.c marked, and says so in the caption, naming the
+-- listing that showed the region before (the one this one replaces). book/booktool.py computes
+-- it (`booktool.py changes`), asked once per chapter for all of its changed listings; the first
+-- pass numbers the listings as the filter will (an include, or a diff) to name them.
+
+local change_requests, change_listings, change_info = {}, 0, nil
+
+function collect_change(el)
+  local a = el.attributes
+  local is_listing = (a.include and not el.classes:includes("markdown"))
+      or (not el.classes:includes("diffstat") and (a.from or a.to or a.file))
+  if not is_listing then return end
+  change_listings = change_listings + 1
+  if a.include and a["changed-from"] and a.anchor then
+    for _, x in ipairs({ tostring(change_listings), a["changed-from"], a.include, a.anchor }) do
+      table.insert(change_requests, x)
+    end
+  end
+end
+
+-- What booktool.py says of listing `number`: { lines = {[n] = true}, changed, added, removed,
+-- ref_chapter, ref_number, ref_id }, or nil (the problem is reported).
+local function change_of(number)
+  if not change_info then
+    change_info = {}
+    local out = tool({ "changes", chapter, table.unpack(change_requests) }) or ""
+    for line in out:gmatch("[^\n]+") do
+      local f = {}
+      for x in (line .. "\t"):gmatch("([^\t]*)\t") do table.insert(f, x) end
+      if f[1] == "change" then
+        local set = {}
+        for part in f[3]:gmatch("[^,]+") do
+          local lo, hi = part:match("^(%d+)%-(%d+)$")
+          lo, hi = tonumber(lo or part), tonumber(hi or part)
+          for n = lo, hi do set[n] = true end
+        end
+        change_info[f[2]] = { lines = set, changed = tonumber(f[4]), added = tonumber(f[5]),
+                              removed = tonumber(f[6]), ref_chapter = f[7], ref_number = f[8], ref_id = f[9] }
+      elseif f[1] == "problem" then
+        change_info[f[2]] = { problem = f[3] }
+      elseif f[1] == "dep" then
+        generated[f[2]] = true   -- the listing numbers come from these chapters
+      end
+    end
+  end
+  local c = change_info[tostring(number)]
+  if not c then
+    fail("book/booktool.py changes said nothing of listing %d", number)
+  elseif c.problem then
+    fail("%s", c.problem)
+    return nil
+  end
+  return c
+end
+
+-- A C-like comment open at the start of each line (for C, assembly and linker scripts, whose
+-- /* */ comments span lines): a block of code that starts inside one is not highlighted by
+-- Pandoc as a comment, so such lines get a plain block styled as a comment.
+local function comment_state(lines)
+  local open, state = false, {}
+  for k, line in ipairs(lines) do
+    state[k] = open
+    local i, n = 1, #line
+    while i <= n do
+      if open then
+        local j = line:find("*/", i, true)
+        if not j then break end
+        open, i = false, j + 2
+      else
+        local c2 = line:sub(i, i + 1)
+        local c = line:sub(i, i)
+        if c2 == "/*" then
+          open, i = true, i + 2
+        elseif c2 == "//" then
+          break
+        elseif c == '"' or c == "'" then
+          i = i + 1
+          while i <= n and line:sub(i, i) ~= c do
+            i = i + (line:sub(i, i) == "\\" and 2 or 1)
+          end
+          i = i + 1
+        else
+          i = i + 1
+        end
+      end
+    end
+  end
+  return state
+end
+
+local function plural(n, word)
+  return string.format("%d %s%s", n, word, n == 1 and "" or "s")
+end
+
+-- The listing's code as blocks: runs of unchanged and of changed (class "changed") lines, in a
+-- Div "changed-code" that book.css draws as one box.
+function changed_listing(number, id, cap, text, shown, classes, path, anchor, from)
+  local c = change_of(listings)
+  if not c then return nil end
+  local lines = {}
+  for line in (text .. "\n"):gmatch("(.-)\n") do table.insert(lines, line) end
+  local state = (KERNEL[classes[1]] and comment_state(lines)) or {}
+  local blocks = {}
+  -- Mostly rewritten (eight lines or more, three in four of them marked): nothing is marked, the
+  -- caption says so.
+  local nonblank = 0
+  for _, line in ipairs(lines) do
+    if line:match("%S") then nonblank = nonblank + 1 end
+  end
+  local rewritten = nonblank >= 8 and (c.changed + c.added) * 4 >= nonblank * 3
+  if rewritten then
+    c.lines = {}
+  end
+  local k = 1
+  while k <= #lines do
+    local changed = c.lines[shown[k]] == true
+    local j = k
+    while j < #lines and (c.lines[shown[j + 1]] == true) == changed do j = j + 1 end
+    -- lines k..j; those at the start that continue a comment opened before k are a plain block
+    local m = k
+    if state[k] then
+      while m <= j and state[m] do m = m + 1 end
+      -- line m - 1 closed the comment (or j did not): m is the first line after it
+      local cls = { "comment-cont" }
+      if changed then table.insert(cls, "changed") end
+      table.insert(blocks, pandoc.CodeBlock(table.concat(lines, "\n", k, m - 1), pandoc.Attr("", cls, {})))
+    end
+    if m <= j then
+      local cls = { table.unpack(classes) }
+      if changed then table.insert(cls, "changed") end
+      table.insert(blocks, pandoc.CodeBlock(table.concat(lines, "\n", m, j), pandoc.Attr("", cls, {})))
+    end
+    k = j + 1
+  end
+  -- The caption says where the code goes and what changed: "replaces Listing 2.24 of step 02,
+  -- with 2 lines changed and 1 added (marked), 3 removed".
+  local words = {}
+  if c.ref_id ~= "-" then
+    table.insert(words, "replaces")
+  else
+    table.insert(words, "changed since")
+  end
+  local tail = { (c.ref_id ~= "-" and "of step " or "step ") .. (from:match("^(%d+)") or from) }
+  local what = {}
+  if c.changed > 0 then table.insert(what, plural(c.changed, "line") .. " changed") end
+  if c.added > 0 then table.insert(what, (#what > 0 and tostring(c.added) or plural(c.added, "line")) .. " added") end
+  local marked = table.concat(what, " and ")
+  if rewritten then
+    marked = string.format("mostly rewritten: %d of its %d lines changed or added", c.changed + c.added, nonblank)
+  elseif marked ~= "" then
+    marked = marked .. " (marked)"
+  end
+  if c.removed > 0 then
+    marked = marked .. (marked ~= "" and ", " or "") .. plural(c.removed, "line") .. " removed"
+  end
+  tail[1] = tail[1] .. (rewritten and ", " or ", with ") .. marked
+  local inl = cap.content[1].content
+  inl:insert(pandoc.Str(" —"))
+  for _, w in ipairs(words) do
+    for word in w:gmatch("%S+") do inl:insert(pandoc.Space()); inl:insert(pandoc.Str(word)) end
+  end
+  if c.ref_id ~= "-" then
+    local n = c.ref_chapter:match("^(%d+)%-")
+    local label_of = n and tostring(tonumber(n)) or (c.ref_chapter:match("^appendix%-(%a)") or "?"):upper()
+    inl:insert(pandoc.Space())
+    inl:insert(pandoc.Link({ pandoc.Str("Listing"), pandoc.Space(), pandoc.Str(label_of .. "." .. c.ref_number) },
+      "#" .. c.ref_id))
+  end
+  for word in tail[1]:gmatch("%S+") do inl:insert(pandoc.Space()); inl:insert(pandoc.Str(word)) end
+  local nchanged = c.changed + c.added
+  record("changed", path, anchor, from, c.ref_chapter, c.ref_number, tostring(nchanged), tostring(c.removed))
+  local code = pandoc.Div(blocks, pandoc.Attr("", { "changed-code" }, {}))
+  return pandoc.Div({ cap, code }, pandoc.Attr(id, { "listing", "listing-changed" }, {}))
+end
+
 
 local function CodeBlock(el)
   if el.attributes.include and el.classes:includes("markdown") then

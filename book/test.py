@@ -951,3 +951,105 @@ def suggested_breakages(_):
                   + "\nThe failed checks")
         expect_eq((int(summary.group(1)), int(summary.group(2))), (len(results) - len(failed), len(failed)),
                   f"{what}, the run's summary (every check of the step but {wanted} passes)")
+
+
+# Repeated listings: what changed, and where it goes
+
+
+@check("a listing shown again says what changed", needs=("html-builds",))
+def changed_listings(_):
+    """A listing of an anchor that an earlier listing showed for an earlier step, with other
+    text, is a changed listing (changed-from="THAT-STEP": its changed lines marked, its caption
+    naming the listing it replaces), and that caption names the right listing."""
+    listings = []    # book order: {chapter, number, path, anchor, changed}
+    for u in uses():
+        if u[1] == "listing":
+            listings.append(dict(chapter=u[0], number=u[2], path=u[3], anchor=u[4], changed=None))
+        elif u[1] == "changed":
+            listings[-1]["changed"] = dict(frm=u[4], ref_chapter=u[5], ref_number=u[6])
+    regions = {}
+
+    def text(path, anchor):
+        if (path, anchor) not in regions:
+            r = booktool.region_lines(TOP, path, anchor)
+            regions[path, anchor] = None if r is None else [t for _, t in r]
+        return regions[path, anchor]
+
+    last, problems = {}, []
+    for x in listings:
+        parts = x["path"].split("/")
+        if x["anchor"] == "-" or parts[0] != "steps" or len(parts) < 3:
+            continue
+        key = ("/".join(parts[2:]), x["anchor"])
+        step, prev = parts[1], last.get(key)
+        where = f"{x['chapter']}: listing {x['number']} (anchor '{x['anchor']}' of {x['path']})"
+        if prev and prev["step"] < step and text(prev["path"], x["anchor"]) != text(x["path"], x["anchor"]):
+            seen = f"listing {prev['number']} of {prev['chapter']} showed it for step {prev['step']}"
+            c = x["changed"]
+            if c is None:
+                problems.append(f"{where}: {seen}: add changed-from=\"{prev['step']}\" to the include")
+            elif c["frm"] != prev["step"]:
+                problems.append(f"{where}: changed-from=\"{c['frm']}\", but {seen}")
+            elif (f"chapters/{c['ref_chapter']}.md", c["ref_number"]) != (prev["chapter"], prev["number"]):
+                problems.append(f"{where}: the caption says it replaces listing {c['ref_number']} of "
+                                f"chapters/{c['ref_chapter']}.md, but {seen}")
+        last[key] = dict(x, step=step)
+    expect_true(listings, "no listing records in the .uses files (book/include.lua writes them)")
+    expect_eq(problems, [], "listings shown again without saying what changed")
+    changed_filter_probe()
+
+
+def changed_filter_probe():
+    """The filter on two made-up steps: a changed listing marks the changed line and names the
+    listing it replaces; a missing anchor in the earlier step, or no change, stops it."""
+    old = "/* ANCHOR: f */\nint f(void)\n{\n\treturn 1;\n}\n/* ANCHOR_END: f */\n/* ANCHOR: g */\nint g;\n/* ANCHOR_END: g */\n"
+    new = old.replace("return 1;", "return 2;") + "/* ANCHOR: h */\nint h;\n/* ANCHOR_END: h */\n"
+    with tempfile.TemporaryDirectory(prefix="book-changed-") as tmp:
+        _write(tmp, {
+            "steps/01-a/x.c": old, "steps/02-b/x.c": new,
+            "chapters/01-a.md": '# A\n\n```{.c include="steps/01-a/x.c" anchor="g"}\n```\n\n'
+                                '```{.c include="steps/01-a/x.c" anchor="f"}\n```\n',
+            "chapters/02-b.md": '# B\n\n```{.c include="steps/02-b/x.c" anchor="f" changed-from="01-a"}\n```\n',
+            "chapters/03-c.md": '# C\n\n```{.c include="steps/02-b/x.c" anchor="h" changed-from="01-a"}\n```\n\n'
+                                '```{.c include="steps/02-b/x.c" anchor="g" changed-from="01-a"}\n```\n',
+        })
+        r = run(["pandoc", "--fail-if-warnings", "-f", "markdown", "--lua-filter", FILTER, "-t", "json",
+                 "-o", "02-b.json", "chapters/02-b.md"], cwd=tmp, timeout=60)
+        expect_eq((r.returncode, r.stderr), (0, ""), "pandoc on a chapter with a changed listing")
+        with open(os.path.join(tmp, "02-b.json")) as f:
+            doc = f.read()
+        blocks = _code_blocks(json.loads(doc), [])
+        expect_eq([b for b in blocks if b[0] != "caption"],
+                  [(["c"], "int f(void)\n{"), (["c", "changed"], "        return 2;"), (["c"], "}")],
+                  "the blocks of a changed listing")
+        cap = pandoc_plain(blocks[0][1])
+        expect_true("replaces Listing 1.2 of step 01, with 1 line changed (marked)" in cap
+                    and "#01-a-listing-2" in doc, f"the caption of a changed listing: {cap!r}")
+        r = run(["pandoc", "-f", "markdown", "--lua-filter", FILTER, "-t", "json", "-o", "03-c.json",
+                 "chapters/03-c.md"], cwd=tmp, timeout=60)
+        expect_eq(r.stderr.splitlines(), [
+            "chapters/03-c.md: anchor 'h' not found in steps/01-a/x.c (changed-from=\"01-a\" on the include "
+            "of steps/02-b/x.c)",
+            "chapters/03-c.md: anchor 'g' is the same in steps/01-a/x.c and steps/02-b/x.c: nothing changed to "
+            "mark (refer to the earlier listing instead of showing it again)"], "the errors of changed-from")
+        expect_true(r.returncode == 1, f"pandoc's status on bad changed-from: {r.returncode}")
+
+
+def pandoc_plain(inlines_json):
+    """The text of a caption's inlines (JSON), roughly."""
+    out = []
+    _walk_str(json.loads(inlines_json), out)
+    return "".join(out)
+
+
+def _walk_str(node, out):
+    if isinstance(node, dict):
+        if node.get("t") == "Str":
+            out.append(node["c"])
+        elif node.get("t") == "Space":
+            out.append(" ")
+        else:
+            _walk_str(node.get("c"), out)
+    elif isinstance(node, list):
+        for v in node:
+            _walk_str(v, out)
