@@ -885,7 +885,8 @@ def parse_exercises(root, path, lines=None):
                 problems.append(f"{path}:{i}: EXERCISE: {m_start.group(1)} inside exercise "
                                 f"'{cur.name}' (opened on line {cur.start}): exercises do not nest")
                 continue
-            todo = (line[:m_start.start()] + f"TODO({m_start.group(1)}): {m_start.group(2)}").rstrip()
+            hint = m_start.group(2) or "the same exercise (its first TODO has the hint)"
+            todo = line[:m_start.start()] + f"TODO({m_start.group(1)}): {hint}"
             if m_start.group(3):
                 todo += " */"
             cur, token = Region(path, m_start.group(1), m_start.group(2), i, todo), None

@@ -953,6 +953,7 @@ def read_ppm(path):
 #
 #     exercise("uart_baud", "banner", "echo")
 #
+# and exercise_skip("chapter-session", "why") leaves a check out of the step's workshop trees.
 # A tie holds in the step whose file declares it only: a later step inherits the check, not its
 # ties (each step's exercises are its own). `make test-exercises` proves every tie both ways.
 
@@ -971,6 +972,22 @@ def exercise(name, *checks):
     ties = group.__dict__.setdefault("exercise_ties", {})
     ties.setdefault(name, [])
     ties[name] += [c for c in checks if c not in ties[name]]
+
+
+def exercise_skip(name, reason):
+    """Leave check `name` out of the step's workshop trees (`make check` there, and the stand-in
+    runs of `make test-exercises`): for a check that cannot hold once the reader's code is in,
+    whatever it is (the chapter's session prints the kernel's size). One-line reason, printed."""
+    group = _current("exercise_skip()")
+    if not reason or "\n" in reason:
+        raise CheckError(f"{os.path.relpath(group.path, TOP)}: exercise_skip({name!r}) needs a "
+                         f"one-line reason")
+    group.__dict__.setdefault("exercise_skips", {})[name] = reason
+
+
+def exercise_skips(group):
+    """{check: reason} of the checks step `group` leaves out of its workshop trees."""
+    return dict(getattr(group, "exercise_skips", {}))
 
 
 def exercise_ties(group, resolved):
