@@ -153,7 +153,8 @@ MAKEFILE = """\
 # where the TODOs are, in steps/{step}/; README.md says what to do.
 
 SHELL := /bin/bash
-STEP  := {step}
+# Not STEP: a STEP=... on a make command line that leads here would override it.
+TREE_STEP := {step}
 
 .PHONY: help build run gdb check diff objdump nm readelf screenshot clean
 .DEFAULT_GOAL := help
@@ -163,20 +164,20 @@ help:
 \t@echo "make run      build and boot in QEMU, mini UART on this terminal (quit: Ctrl-A X)"
 \t@echo "make gdb      QEMU paused, gdb-multiarch attached, stopped at kernel_main"
 \t@echo "make diff     your changes: the sources against the ones you were given (.pristine/)"
-\t@echo "make build    build build/$(STEP)/kernel8.img"
+\t@echo "make build    build build/$(TREE_STEP)/kernel8.img"
 \t@echo "make clean    remove build/"
 
 build:
-\t@$(MAKE) -s -C steps/$(STEP) all
+\t@$(MAKE) -s -C steps/$(TREE_STEP) all
 
 run gdb objdump nm readelf screenshot:
-\t@$(MAKE) -s -C steps/$(STEP) $@
+\t@$(MAKE) -s -C steps/$(TREE_STEP) $@
 
 check:
-\t@python3 common/test/workshop.py check $(STEP)
+\t@python3 common/test/workshop.py check $(TREE_STEP)
 
 diff:
-\t@diff -uNr -x __pycache__ .pristine/steps/$(STEP) steps/$(STEP); s=$$?; [ $$s -le 1 ]
+\t@diff -uNr -x __pycache__ .pristine/steps/$(TREE_STEP) steps/$(TREE_STEP); s=$$?; [ $$s -le 1 ]
 
 clean:
 \trm -rf build
@@ -215,6 +216,15 @@ def readme(step, meta):
 # make test-exercises
 
 
+def clean_env():
+    """The environment for make and the checks in a tree: without the variables of the make
+    that runs this (`make test-exercises STEP=02` passes STEP=02 down in MAKEFLAGS)."""
+    env = dict(os.environ)
+    for k in ("MAKEFLAGS", "MAKEOVERRIDES", "MFLAGS", "MAKELEVEL", "STEP", "DIR"):
+        env.pop(k, None)
+    return env
+
+
 class Report:
     def __init__(self):
         self.passed = self.failed = 0
@@ -248,7 +258,8 @@ def tree_checks(tree, step, only=None):
     if only is not None:
         cmd += ["--checks", ",".join(only)]
     try:
-        r = subprocess.run(cmd, capture_output=True, text=True, timeout=1800, cwd=tree)
+        r = subprocess.run(cmd, capture_output=True, text=True, timeout=1800, cwd=tree,
+                           env=clean_env())
         with open(out_json, encoding="utf-8") as f:
             results = {k: tuple(v) for k, v in json.load(f)["results"].items()}
     except (OSError, ValueError, subprocess.TimeoutExpired) as e:
@@ -266,7 +277,7 @@ def prove(rep, label, tree, step, expect, only=None):
     """Build the tree and run its checks; `expect` is {check: True (must pass) / False (must
     fail)}; one report line per check, and one for the build."""
     r = subprocess.run(["make", "-s", "-C", tree, "build"], capture_output=True, text=True,
-                       timeout=600)
+                       timeout=600, env=clean_env())
     if not rep.line(f"{label}/builds", r.returncode == 0, (r.stdout + r.stderr)[-1500:]):
         return
     results, output = tree_checks(tree, step, only)
