@@ -96,6 +96,17 @@ compile_commands.json:
 	    $(patsubst %,build/%/compile_commands.json,$(STEPS)) > $@
 	@echo "wrote $@"
 
+# Workshop mode (common/exercise.py; common/test/README.md, "Workshop mode").
+.PHONY: exercise test-exercises
+
+## exercise STEP=NN [DIR=path]: a tree of the step's exercises as TODOs (default build/exercise/NN-name/)
+exercise: need-step
+	@python3 common/exercise.py make $(STEP_DIR) $(if $(DIR),$(abspath $(DIR)))
+
+## test-exercises [STEP=NN]: prove each exercise: stand-ins fail their checks, solutions pass all
+test-exercises: check-setup
+	@python3 common/exercise.py test $(if $(STEP),$(STEP_DIR))
+
 # The book (book/book.mk) and the real-hardware tools (tools/hardware.mk) add their targets here.
 -include book/book.mk
 -include tools/hardware.mk

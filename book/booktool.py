@@ -16,6 +16,7 @@ root as its first argument (paths are relative to it: "steps/01-boot/main.c").
     booktool.py coverage [-v] USES... per step: share of code lines, and of new code lines, shown
     booktool.py changes CHAPTER (N FROM PATH ANCHOR)...   the lines of listing N that changed
                                       since step FROM, and the listing that showed it before
+    booktool.py exercises STEP        Markdown listing a step's exercises (EXERCISE: markers)
 
 diff and stat print "ERROR: message" (and exit 0) when a step or file does not exist, so that the
 include filter can report it in its own words.
@@ -133,6 +134,7 @@ def cmd_anchors(root, paths):
             out.append("missing")
             continue
         markers, good, problems = parse_anchors(root, path)
+        markers = sorted(set(markers) | hidden_lines(root, path))  # exercise lines too
         out.append("markers\t" + "\t".join(map(str, markers)))
         out += [f"anchor\t{n}\t{a}\t{b}" for n, (a, b) in sorted(good.items())]
         out += [f"problem\t{p}" for p in problems]
@@ -148,8 +150,9 @@ def _stripped(root, path):
     if not os.path.isfile(top(root, path)):
         return [], []
     lines, nums = [], []
+    hidden = hidden_lines(root, path)
     for i, line in enumerate(read_lines(root, path), 1):
-        if not is_marker(line):
+        if i not in hidden:
             lines.append(line)
             nums.append(i)
     return lines, nums
@@ -316,8 +319,9 @@ def cmd_srcpages(root, out, uses_files=()):
         up = "../" * depth
         width = len(str(len(lines)))
         body = []
+        hidden = hidden_lines(root, path)
         for i, line in enumerate(lines, 1):
-            if is_marker(line):
+            if i in hidden:
                 continue
             body.append(f'<span class="line" id="L{i}"><a class="ln" href="#L{i}" data-n="{i:>{width}}"></a>'
                         f' {html.escape(line.expandtabs(8))}</span>')
@@ -603,8 +607,9 @@ def comment_only(root, path):
     name = os.path.basename(path)
     hash_comments = name == "Makefile" or name.endswith((".mk", ".py", ".sh"))
     in_block = False
+    hidden = hidden_lines(root, path)
     for i, line in enumerate(lines, 1):
-        if is_marker(line):
+        if i in hidden:
             skip[i] = True
             continue
         if hash_comments:
@@ -885,8 +890,8 @@ def region_lines(root, path, anchor):
         return None
     s, e = good[anchor]
     text = read_lines(root, path)
-    lines = [(i, text[i - 1].expandtabs(8).rstrip()) for i in range(s + 1, e)
-             if not is_marker(text[i - 1])]
+    hidden = hidden_lines(root, path)          # markers, and exercises' stand-in lines
+    lines = [(i, text[i - 1].expandtabs(8).rstrip()) for i in range(s + 1, e) if i not in hidden]
     while lines and not lines[0][1]:
         lines.pop(0)
     while lines and not lines[-1][1]:
@@ -974,6 +979,181 @@ def cmd_changes(root, chapter, requests):
     sys.stdout.write("".join(line + "\n" for line in out))
 
 
+# Exercises (workshop mode): regions of a step's source that `make exercise` hands to the reader
+#
+#     // EXERCISE: uart_baud: hint text on one line (what to do, which manual section)
+#     ...solution lines (the real code: the step builds and passes its checks with them)...
+#     // EXERCISE_STANDIN: uart_baud
+#     //     mmio_write32(AUX_MU_BAUD, 0);    <- the stand-in, each line behind the comment token
+#     // EXERCISE_END: uart_baud
+#
+# One marker a line, in any comment syntax, like the anchors. The STANDIN part is optional
+# (without it the region becomes empty). A stand-in line is: spaces, the comment token that
+# comes before `EXERCISE_STANDIN:` on its marker line (a line comment: //, #, @, ;), one space,
+# then the code as it will stand, with its own indentation ("//" alone is an empty line).
+# An exercise may have several regions (in one file or several); the first one's hint is the
+# exercise's. Regions do not nest. Markers and stand-in lines are invisible like anchor markers:
+# hidden_lines() is what the listings, the source pages, the diffs and coverage leave out.
+
+EX_START = re.compile(r"EXERCISE:\s*([A-Za-z0-9_.-]+)\s*:?[ \t]*(.*?)\s*(\*/\s*)?$", re.ASCII)
+EX_STANDIN = re.compile(r"EXERCISE_STANDIN:\s*([A-Za-z0-9_.-]+)", re.ASCII)
+EX_END = re.compile(r"EXERCISE_END:\s*([A-Za-z0-9_.-]+)", re.ASCII)
+
+
+class Region:
+    """One marked region of a file: name, hint, the marker lines (1-based; standin None when
+    there is no stand-in), the solution and stand-in lines, and the TODO line that replaces the
+    EXERCISE: marker in a generated tree."""
+
+    def __init__(self, path, name, hint, start, todo):
+        self.path, self.name, self.hint, self.start, self.todo = path, name, hint, start, todo
+        self.standin = self.end = None
+        self.solution, self.standin_lines = [], []
+
+
+def parse_exercises(root, path, lines=None):
+    """([Region], hidden line numbers, problems) of one file. A problem names the file and the
+    line, like a compiler: "steps/02-uart/uart.c:42: EXERCISE: uart_baud inside exercise
+    'gpio_fsel' (opened on line 30): exercises do not nest"."""
+    if lines is None:
+        lines = read_lines(root, path)
+    regions, hidden, problems = [], set(), []
+    cur, token = None, None
+    for i, line in enumerate(lines, 1):
+        m_start, m_standin, m_end = EX_START.search(line), EX_STANDIN.search(line), EX_END.search(line)
+        if m_start:
+            hidden.add(i)
+            if cur is not None:
+                problems.append(f"{path}:{i}: EXERCISE: {m_start.group(1)} inside exercise "
+                                f"'{cur.name}' (opened on line {cur.start}): exercises do not nest")
+                continue
+            hint = m_start.group(2) or "the same exercise (its first TODO has the hint)"
+            todo = line[:m_start.start()] + f"TODO({m_start.group(1)}): {hint}"
+            if m_start.group(3):
+                todo += " */"
+            cur, token = Region(path, m_start.group(1), m_start.group(2), i, todo), None
+        elif m_standin:
+            hidden.add(i)
+            name = m_standin.group(1)
+            if cur is None:
+                problems.append(f"{path}:{i}: EXERCISE_STANDIN: {name} outside any exercise")
+            elif name != cur.name:
+                problems.append(f"{path}:{i}: EXERCISE_STANDIN: {name} inside exercise "
+                                f"'{cur.name}' (opened on line {cur.start})")
+            elif cur.standin is not None:
+                problems.append(f"{path}:{i}: a second EXERCISE_STANDIN: {name} "
+                                f"(the first is on line {cur.standin})")
+            else:
+                cur.standin = i
+                token = line[:m_standin.start()].strip()
+                if not token or token.startswith("/*"):
+                    problems.append(f"{path}:{i}: EXERCISE_STANDIN: {name} needs a line comment "
+                                    f"before it (//, #, @), which starts every stand-in line")
+                    token = None
+        elif m_end:
+            hidden.add(i)
+            name = m_end.group(1)
+            if cur is None:
+                problems.append(f"{path}:{i}: EXERCISE_END: {name} without an EXERCISE: {name}")
+            elif name != cur.name:
+                problems.append(f"{path}:{i}: EXERCISE_END: {name} closes exercise '{cur.name}' "
+                                f"(opened on line {cur.start}): exercises do not nest")
+                cur = None
+            else:
+                cur.end = i
+                regions.append(cur)
+                cur = None
+        elif cur is not None and cur.standin is None:
+            cur.solution.append(line)
+        elif cur is not None:
+            hidden.add(i)
+            if token is None:
+                continue
+            body = line.lstrip()
+            if not body.startswith(token):
+                problems.append(f"{path}:{i}: stand-in line of exercise '{cur.name}' does not "
+                                f"start with the comment token {token!r} of line {cur.standin}")
+                continue
+            body = body[len(token):]
+            cur.standin_lines.append(body[1:] if body.startswith(" ") else body)
+    if cur is not None:
+        problems.append(f"{path}:{cur.start}: EXERCISE: {cur.name} has no EXERCISE_END: {cur.name}")
+    return regions, hidden, problems
+
+
+def hidden_lines(root, path):
+    """Line numbers the book never shows: anchor markers, exercise markers and stand-in lines.
+    Only a well-formed exercise's stand-in lines are known; markers are hidden regardless."""
+    lines = read_lines(root, path)
+    hidden = {i for i, line in enumerate(lines, 1) if is_marker(line)}
+    if any("EXERCISE" in line for line in lines):
+        hidden |= parse_exercises(root, path, lines)[1]
+    return hidden
+
+
+def step_exercises(root, step):
+    """({name: [Region]} in the order of the files and lines, problems) of a step's code files."""
+    out, problems = {}, []
+    for f in code_files(root, step):
+        path = f"steps/{step}/{f}"
+        lines = read_lines(root, path)
+        if not any("EXERCISE" in line for line in lines):
+            continue
+        regions, _, probs = parse_exercises(root, path, lines)
+        problems += probs
+        for r in regions:
+            out.setdefault(r.name, []).append(r)
+    for name, regs in out.items():
+        if not regs[0].hint:
+            problems.append(f"{regs[0].path}:{regs[0].start}: EXERCISE: {name} has no hint "
+                            f"(write it after the name: 'EXERCISE: {name}: what to do')")
+    return out, problems
+
+
+def apply_exercises(root, path, standins):
+    """The text of a step file as a generated tree holds it: each region of an exercise in
+    `standins` becomes its TODO line and its stand-in; every other region its solution. Raises
+    ValueError with the file's problems."""
+    lines = read_lines(root, path)
+    regions, _, problems = parse_exercises(root, path, lines)
+    if problems:
+        raise ValueError("\n".join(problems))
+    out, i = [], 1
+    for r in regions:
+        out += lines[i - 1:r.start - 1]
+        out += [r.todo] + r.standin_lines if r.name in standins else r.solution
+        i = r.end + 1
+    out += lines[i - 1:]
+    return "".join(line + "\n" for line in out)
+
+
+def cmd_exercises(root, step):
+    """Markdown for a chapter's Exercises section (the include filter's .exercises block): each
+    exercise of the step, its hint and the files it is in, then how to start."""
+    if _check_step(root, step):
+        print("ERROR: " + _check_step(root, step))
+        return
+    found, problems = step_exercises(root, step)
+    if problems:
+        print("ERROR: " + "; ".join(problems))
+        return
+    if not found:
+        print(f"ERROR: steps/{step} has no exercises (no EXERCISE: markers in its code)")
+        return
+    out = []
+    for name, regs in found.items():
+        where = ", ".join(dict.fromkeys(f"`{r.path}`" for r in regs))
+        out.append(f"- **`{name}`** ({where}): {regs[0].hint}")
+    num = step[:2]
+    out.append("")
+    out.append(f"Start with `make exercise STEP={num}`: it writes `build/exercise/{step}/`, a "
+               f"tree of its own with step {num}'s sources, each exercise's code replaced by a "
+               f"`TODO` and a stand-in that builds. There, `make check` runs the step's checks "
+               f"and says which checks of each exercise pass; `make run`, `make gdb` and "
+               f"`make diff` (your changes) work as they do here.")
+    sys.stdout.write("\n".join(out) + "\n")
+
+
 def main(argv):
     root = "."  # the command line runs from the top of the tree (make, the include filter)
     if len(argv) >= 1 and argv[0] == "anchors":
@@ -997,6 +1177,8 @@ def main(argv):
         cmd_print(sys.stdin, sys.stdout)
     elif len(argv) >= 2 and argv[0] == "changes":
         cmd_changes(root, argv[1], argv[2:])
+    elif len(argv) == 2 and argv[0] == "exercises":
+        cmd_exercises(root, argv[1])
     elif argv and argv[0] == "coverage":
         cmd_coverage(root, [a for a in argv[1:] if a != "-v"], verbose="-v" in argv)
     else:

@@ -15,6 +15,7 @@ from the top of the tree, so every path is relative to it. What it does:
   ```{.markdown include="build/book/generated/05-interrupts-bench.md"}```
       Markdown the build generated (a table of measurements), put in the chapter as if it were
       written there; a rule in chapters/figures/*.mk makes the file (see book/README.md)
+  ```{.exercises step="02-uart"}```            the step's exercises (from its EXERCISE: markers)
 
 An optional caption="..." (Markdown) is added to a listing's caption. Chapter titles get their
 number from the file name (01-boot.md is chapter 1, appendix-a-*.md is appendix A) unless they
@@ -918,6 +919,41 @@ end
 local function breakage_pass(el)
   if el.classes:includes("breakage") then
     return breakage_block(el) or pandoc.Null()
+
+-- Exercises (workshop mode): ```{.exercises step="02-uart"}``` becomes the list of the step's
+-- exercises, from the EXERCISE: markers of its sources (booktool.py knows them, as it knows the
+-- anchors), then how to start (`make exercise STEP=02`). Every file of the step is a dependency.
+
+local function exercises_block(el)
+  local a = el.attributes
+  for k, v in pairs(a) do
+    if k ~= "step" then
+      fail("unknown attribute %s=\"%s\" on an exercises block", k, v)
+      return nil
+    end
+  end
+  if not a.step then
+    fail("an .exercises block needs step= (the step's directory, e.g. step=\"02-uart\")")
+    return nil
+  end
+  if el.text:match("%S") then
+    fail("the .exercises block of %s is not empty: the list comes from the markers, leave it empty", a.step)
+    return nil
+  end
+  local out = tool({ "exercises", a.step })
+  if not out then return nil end
+  for path in (tool({ "files", a.step, a.step }) or ""):gmatch("[^\n]+") do
+    generated[path] = true
+  end
+  return pandoc.Div(pandoc.read(out, "markdown").blocks, pandoc.Attr(el.identifier, { "exercises" }, {}))
+end
+
+local function with_exercises(code_block)
+  return function(el)
+    if el.classes:includes("exercises") then
+      return exercises_block(el) or pandoc.Null()
+    end
+    return code_block(el)
   end
 end
 
@@ -925,6 +961,6 @@ return {
   { CodeBlock = collect, Link = collect },
   { Header = Header, Div = reid, Span = reid, CodeBlock = reid, Code = reid, Image = reid },
   { CodeBlock = breakage_pass },
-  { CodeBlock = CodeBlock, Link = Link },
+  { CodeBlock = with_exercises(CodeBlock), Link = Link },
   { Pandoc = finish },
 }

@@ -293,9 +293,9 @@ def anchors_used(_):
             continue
         problems += bad
         text = booktool.read_lines(TOP, path)
+        hidden = booktool.hidden_lines(TOP, path)     # anchor and exercise markers, stand-ins
         for name, (s, e) in sorted(good.items(), key=lambda x: x[1]):
-            body = {i for i in range(s + 1, e) if not booktool.is_marker(text[i - 1])
-                    and text[i - 1].strip()}
+            body = {i for i in range(s + 1, e) if i not in hidden and text[i - 1].strip()}
             if (path, name) not in named and not (body and body <= lines.get(path, set())):
                 unused.append(f"{path}: {name}")
     expect_eq(problems, [], "malformed anchors")
@@ -1053,3 +1053,42 @@ def _walk_str(node, out):
     elif isinstance(node, list):
         for v in node:
             _walk_str(v, out)
+
+
+@check("exercises: markers hidden, listed in the chapter", needs=("html-builds",))
+def exercises_in_book(_):
+    """Every step's exercise markers are well formed; no marker or stand-in line is on a source
+    page of the book; a chapter with an .exercises block lists each exercise of its step."""
+    problems, leaks, missing = [], [], []
+    for step in booktool.steps(TOP):
+        found, bad = booktool.step_exercises(TOP, step)
+        problems += bad
+        for regs in found.values():
+            for r in regs:
+                page = os.path.join(BOOK, "src", r.path + ".html")
+                with open(page, encoding="utf-8") as f:
+                    html = f.read()
+                for n in [r.start, r.end] + ([r.standin] if r.standin else []):
+                    if f'id="L{n}"' in html:
+                        leaks.append(f"{r.path}:{n}")
+                for n in range(r.standin + 1 if r.standin else r.end, r.end):
+                    if f'id="L{n}"' in html:
+                        leaks.append(f"{r.path}:{n} (stand-in)")
+    for name in sorted(os.listdir(os.path.join(TOP, "chapters"))):
+        if not name.endswith(".md"):
+            continue
+        with open(os.path.join(TOP, "chapters", name), encoding="utf-8") as f:
+            steps = re.findall(r'```\{\.exercises step="([^"]+)"\}', f.read())
+        if not steps:
+            continue
+        with open(os.path.join(BOOK, name[:-3] + ".html"), encoding="utf-8") as f:
+            html = f.read()
+        for step in steps:
+            for ex in booktool.step_exercises(TOP, step)[0]:
+                if f"<code>{ex}</code>" not in html:
+                    missing.append(f"{name}: {ex}")
+            if f"make exercise STEP={step[:2]}" not in html:
+                missing.append(f"{name}: the command make exercise STEP={step[:2]}")
+    expect_eq(problems, [], "malformed exercise markers")
+    expect_eq(leaks, [], "exercise marker or stand-in lines on the book's source pages")
+    expect_eq(missing, [], "exercises (or the command) missing from the chapter's page")

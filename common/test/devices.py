@@ -22,6 +22,8 @@ def stopped_store(m, thread):
     A64 store) and the 32-bit value in it."""
     pc = m.gdb.reg(thread, m.gdb.PC)
     rt = int.from_bytes(m.gdb.read_mem(pc, 4), "little") & 31
+    if rt == 31:                       # a store's Rt 31 is the zero register (str wzr), not SP
+        return pc, rt, 0
     return pc, rt, m.gdb.reg(thread, rt) & 0xFFFFFFFF
 
 

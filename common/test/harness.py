@@ -201,7 +201,7 @@ def facts(**values):
     group.facts._values.update(values)
 
 
-def check(name, override=None, alone=False, cost=None, needs=(), warp=False):
+def check(name, override=None, alone=False, cost=None, needs=(), warp=False, exercises=()):
     """Decorator: register `fn` as check `name` of the file being loaded. `override` (a
     one-line reason) replaces the inherited check of that name; `alone` runs the check one at
     a time beside the others, at a raised priority (for checks that run QEMU without -icount, whose
@@ -219,6 +219,7 @@ def check(name, override=None, alone=False, cost=None, needs=(), warp=False):
         c = Check(name, fn, _loading[-1].name, override, alone)
         _current("@check").checks.append(c)
         fn.cost, fn.needs, fn.warp = cost, tuple(needs), warp
+        fn.exercises = _exercise_names(exercises)   # see "Exercises" at the end of this file
         return fn
 
     return register
@@ -936,3 +937,69 @@ def read_ppm(path):
         raise CheckFailed(f"{path}: not an 8-bit binary PPM")
     w, h = int(fields[1]), int(fields[2])
     return w, h, data[pos:pos + w * h * 3]
+
+
+# --------------------------------------------------------------------------------------------
+# Exercises (workshop mode, common/exercise.py)
+#
+# A step's sources may mark exercises (EXERCISE: markers, book/booktool.py). A check says which
+# of the step's exercises it depends on: the checks that must fail while the exercise's stand-in
+# is in place, and pass once the reader's code is right. Either on the check itself, for a
+# check the step's own file writes:
+#
+#     @check("uart-baud-divisor", exercises=("uart_baud",))
+#
+# or in the step's file for any check it runs, inherited ones too:
+#
+#     exercise("uart_baud", "banner", "echo")
+#
+# and exercise_skip("chapter-session", "why") leaves a check out of the step's workshop trees.
+# A tie holds in the step whose file declares it only: a later step inherits the check, not its
+# ties (each step's exercises are its own). `make test-exercises` proves every tie both ways.
+
+
+def _exercise_names(names):
+    if isinstance(names, str):
+        names = (names,)
+    return tuple(names)
+
+
+def exercise(name, *checks):
+    """Declare that checks `checks` (names as the step runs them) depend on exercise `name`."""
+    group = _current("exercise()")
+    if not checks:
+        raise CheckError(f"{os.path.relpath(group.path, TOP)}: exercise({name!r}) names no check")
+    ties = group.__dict__.setdefault("exercise_ties", {})
+    ties.setdefault(name, [])
+    ties[name] += [c for c in checks if c not in ties[name]]
+
+
+def exercise_skip(name, reason):
+    """Leave check `name` out of the step's workshop trees (`make check` there, and the stand-in
+    runs of `make test-exercises`): for a check that cannot hold once the reader's code is in,
+    whatever it is (the chapter's session prints the kernel's size). One-line reason, printed."""
+    group = _current("exercise_skip()")
+    if not reason or "\n" in reason:
+        raise CheckError(f"{os.path.relpath(group.path, TOP)}: exercise_skip({name!r}) needs a "
+                         f"one-line reason")
+    group.__dict__.setdefault("exercise_skips", {})[name] = reason
+
+
+def exercise_skips(group):
+    """{check: reason} of the checks step `group` leaves out of its workshop trees."""
+    return dict(getattr(group, "exercise_skips", {}))
+
+
+def exercise_ties(group, resolved):
+    """{exercise: [check name, ...]} of step `group`, from its resolved checks (resolve()):
+    the exercise() calls of its own file and the exercises= of the checks its file writes."""
+    out = {}
+    for name, checks in getattr(group, "exercise_ties", {}).items():
+        out.setdefault(name, []).extend(c for c in checks if c not in out[name])
+    for r in resolved:
+        if r.kind == "retired" or r.origin != group.name:
+            continue
+        for name in getattr(r.fn, "exercises", ()):
+            if r.name not in out.setdefault(name, []):
+                out[name].append(r.name)
+    return out

@@ -207,3 +207,102 @@ def missing_parent(_):
     with tempfile.TemporaryDirectory() as tmp:
         _expect_error(tmp, {"97-g": 'from harness import extends\nextends("90-gone")\n'},
                       "97-g", ["90-gone/test.py does not exist"])
+
+
+# ---- Workshop mode: exercise ties, the marker grammar, the tree's refusals --------------------
+
+@check("exercise-ties-hold-in-their-own-step")
+def exercise_ties(_):
+    """@check(exercises=) ties a check in the step that writes it; exercise() ties any check the
+    step runs; a later step inherits the checks, not the ties; exercise_skip() is per step too."""
+    import tempfile
+    tree = {
+        "91-a": ('from harness import check, exercise_skip\n'
+                 '@check("x", exercises=("e1",))\ndef x(step): pass\n'
+                 '@check("y")\ndef y(step): pass\n'
+                 'exercise_skip("y", "why")\n'),
+        "92-b": ('from harness import exercise, extends\nextends("91-a")\n'
+                 'exercise("e2", "x", "y")\n'),
+    }
+    with tempfile.TemporaryDirectory() as tmp:
+        _tree(tmp, tree)
+        for name, want, skips in (("91-a", {"e1": ["x"]}, {"y": "why"}), ("92-b", {"e2": ["x", "y"]}, {})):
+            registry, resolved = _resolve(tmp, name)
+            expect_eq(harness.exercise_ties(registry[name], resolved), want, f"{name}'s ties")
+            expect_eq(harness.exercise_skips(registry[name]), skips, f"{name}'s skips")
+
+
+MARKED = """\
+int keep;
+    // EXERCISE: one: write one (§1)
+    int solution = 1;
+    // EXERCISE_STANDIN: one
+    //     int standin = 0;
+    //
+    // EXERCISE_END: one
+/* ANCHOR: a */
+/* EXERCISE: two: write two */
+int two = 2;
+/* EXERCISE_END: two */
+/* ANCHOR_END: a */
+"""
+
+
+@check("exercise-markers-and-stand-ins")
+def exercise_markers(_):
+    """booktool.py's reader of the exercise markers: the generated text (TODO line, stand-in, the
+    other regions' solutions), the lines the book hides, and errors that name file and line."""
+    import sys
+    import tempfile
+    sys.path.insert(0, os.path.join(harness.TOP, "book"))
+    import booktool
+    with tempfile.TemporaryDirectory() as tmp:
+        os.makedirs(os.path.join(tmp, "steps", "91-a"))
+        path = "steps/91-a/a.c"
+        with open(os.path.join(tmp, path), "w") as f:
+            f.write(MARKED)
+        expect_eq(booktool.apply_exercises(tmp, path, {"one"}),
+                  "int keep;\n    // TODO(one): write one (§1)\n    int standin = 0;\n\n"
+                  "/* ANCHOR: a */\nint two = 2;\n/* ANCHOR_END: a */\n", "one's stand-in")
+        expect_eq(booktool.apply_exercises(tmp, path, {"two"}),
+                  "int keep;\n    int solution = 1;\n/* ANCHOR: a */\n/* TODO(two): write two */\n"
+                  "/* ANCHOR_END: a */\n", "two's (empty) stand-in")
+        expect_eq(sorted(booktool.hidden_lines(tmp, path)), [2, 4, 5, 6, 7, 8, 9, 11, 12],
+                  "the lines the book hides")
+        for text, words in (
+                ("// EXERCISE: a: x\n// EXERCISE: b: y\n// EXERCISE_END: b\n// EXERCISE_END: a\n",
+                 ["a.c:2: EXERCISE: b inside exercise 'a' (opened on line 1)"]),
+                ("// EXERCISE: a: x\nint a;\n", ["a.c:1: EXERCISE: a has no EXERCISE_END: a"]),
+                ("int a;\n// EXERCISE_END: a\n", ["a.c:2: EXERCISE_END: a without an EXERCISE: a"]),
+                ("// EXERCISE: a: x\n// EXERCISE_STANDIN: a\nint b;\n// EXERCISE_END: a\n",
+                 ["a.c:3: stand-in line of exercise 'a' does not start with the comment token"])):
+            with open(os.path.join(tmp, path), "w") as f:
+                f.write(text)
+            problems = "\n".join(booktool.parse_exercises(tmp, path)[2])
+            for w in words:
+                expect_true(w in problems, f"the problems do not say {w!r}: {problems!r}")
+            try:
+                booktool.apply_exercises(tmp, path, set())
+                raise CheckFailed(f"apply_exercises took {text!r}")
+            except ValueError:
+                pass
+
+
+@check("exercise-tree-refusals")
+def exercise_refusals(_):
+    """make exercise refuses an unknown step and a DIR that exists and is not empty."""
+    import sys
+    import tempfile
+    sys.path.insert(0, os.path.join(harness.TOP, "common"))
+    import exercise
+    for call, words in ((lambda d: exercise.resolve_step("99"), "unknown step '99'"),
+                        (lambda d: exercise.write_tree(exercise.resolve_step("02"), d),
+                         "exists and is not empty")):
+        with tempfile.TemporaryDirectory() as tmp:
+            open(os.path.join(tmp, "mine"), "w").close()
+            try:
+                call(tmp)
+            except exercise.Refused as e:
+                expect_true(words in str(e), f"the refusal does not say {words!r}: {e}")
+                continue
+            raise CheckFailed(f"no refusal; expected one saying {words!r}")

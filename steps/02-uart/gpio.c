@@ -31,6 +31,7 @@ void gpio_set_function(unsigned pin, enum gpio_function fn)
     if (pin >= GPIO_PINS)
         return;
 
+    // EXERCISE: gpio_fsel: put `fn` in the pin's 3-bit field of its GPFSELn register (BCM2835 ARM Peripherals §6.1: ten pins a register, GPFSEL1 holds 10-19, so GPIO 14 and 15 are its bits 12-14 and 15-17), keeping the other nine fields as they are; uart_init asks for ALT5 on both
     uintptr_t reg = GPFSEL0 + 4 * (pin / GPFSEL_PINS_PER_REG);
     unsigned shift = GPFSEL_BITS * (pin % GPFSEL_PINS_PER_REG);
 
@@ -40,6 +41,9 @@ void gpio_set_function(unsigned pin, enum gpio_function fn)
     v |= (uint32_t)fn << shift;
     mmio_write32(reg, v);
     mmio_barrier();
+    // EXERCISE_STANDIN: gpio_fsel
+    //     (void)fn;                          /* the pin keeps its function: input, after reset */
+    // EXERCISE_END: gpio_fsel
 }
 /* ANCHOR_END: gpio_set_function */
 

@@ -37,12 +37,18 @@
  * 250 000 000 / (8 × 271) = 115 314 baud, 0.1 % above 115 200: close enough for any UART. */
 #define CORE_CLOCK_HZ   250000000u
 #define UART_BAUD       115200u
+// EXERCISE: uart_baud: set AUX_MU_BAUD_DIVISOR so that the mini UART runs at UART_BAUD from CORE_CLOCK_HZ (BCM2835 ARM Peripherals §2.2.1: baud = core clock / (8 × (divisor + 1)); uart_init writes it to AUX_MU_BAUD)
 #define AUX_MU_BAUD_DIVISOR ((CORE_CLOCK_HZ / (8 * UART_BAUD)) - 1)  /* = 270 */
+// EXERCISE_STANDIN: uart_baud
+// #define AUX_MU_BAUD_DIVISOR 0u
+// EXERCISE_END: uart_baud
 
 #define UART_TX_PIN     14             /* GPIO 14 = TXD1 in alternate function 5 */
 #define UART_RX_PIN     15             /* GPIO 15 = RXD1 in alternate function 5 */
 
+// EXERCISE: uart_baud
 _Static_assert(AUX_MU_BAUD_DIVISOR == 270, "115200 baud from a 250 MHz core clock");
+// EXERCISE_END: uart_baud
 /* ANCHOR_END: uart_regs */
 
 /* ANCHOR: uart_init */
