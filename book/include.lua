@@ -919,6 +919,8 @@ end
 local function breakage_pass(el)
   if el.classes:includes("breakage") then
     return breakage_block(el) or pandoc.Null()
+  end
+end
 
 -- Exercises (workshop mode): ```{.exercises step="02-uart"}``` becomes the list of the step's
 -- exercises, from the EXERCISE: markers of its sources (booktool.py knows them, as it knows the
