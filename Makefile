@@ -66,11 +66,11 @@ gdb: need-step check-setup
 objdump nm readelf: need-step
 	@$(MAKE) -s -C steps/$(STEP_DIR) $@
 
-## diff STEP=NN: what step NN adds to the step before it (diff -uNr)
+## diff STEP=NN: what step NN adds to the step before it (diff -u of each file; anchor and exercise marker lines left out)
 diff: need-step
 	@prev=$$(printf '%s\n' $(STEPS) | grep -B1 -x '$(STEP_DIR)' | head -n1); \
 	  if [ "$$prev" = "$(STEP_DIR)" ]; then echo "$(STEP_DIR) is the first step: nothing to diff against" >&2; exit 1; fi; \
-	  cd steps && diff -uNr "$$prev" "$(STEP_DIR)"; s=$$?; [ $$s -le 1 ]
+	  python3 book/booktool.py stepdiff "$$prev" "$(STEP_DIR)"; s=$$?; [ $$s -le 1 ]
 
 ## test [STEP=NN] [V=1]: run the checks (all steps, harness self-test, tools and book without STEP; V=1: times)
 test: check-setup

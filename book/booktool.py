@@ -8,6 +8,7 @@ root as its first argument (paths are relative to it: "steps/01-boot/main.c").
                                       include filter reads this: it has no parser of its own)
     booktool.py diff FROM TO FILE     diff -u of steps/FROM/FILE -> steps/TO/FILE, marker lines left out
     booktool.py stat FROM TO          diffstat of steps/FROM -> steps/TO
+    booktool.py stepdiff FROM TO      diff -u of every file, marker lines left out (make diff)
     booktool.py files FROM TO         the files and directories a diffstat reads (for make)
     booktool.py merge OUT IN...       join the chapters' Pandoc ASTs (JSON) into one book
     booktool.py html OUT AST... -- PANDOC_OPTION...   the HTML book, one page per chapter
@@ -213,6 +214,40 @@ def cmd_diff(root, frm, to, file):
         print(f"ERROR: file {file} not found in steps/{frm} nor in steps/{to}")
         return
     sys.stdout.write(unified(root, old, new)[0])
+
+
+def _binary(root, path):
+    try:
+        with open(top(root, path), "rb") as f:
+            return b"\0" in f.read(8192)
+    except FileNotFoundError:
+        return False
+
+
+def cmd_stepdiff(root, frm, to):
+    """`make diff STEP=NN`: diff -u of every file of steps/FROM -> steps/TO, marker lines left
+    out (anchors, exercises and their stand-ins: scaffolding of the book and of the workshop,
+    not code); a binary file that differs gets one line. Exit status 1 when something differs."""
+    for s in (frm, to):
+        err = _check_step(root, s)
+        if err:
+            sys.exit("error: " + err)
+    differ = False
+    for f in sorted(set(step_files(root, frm)) | set(step_files(root, to))):
+        old, new = f"steps/{frm}/{f}", f"steps/{to}/{f}"
+        if _binary(root, old) or _binary(root, new):
+            a = open(top(root, old), "rb").read() if os.path.isfile(top(root, old)) else None
+            b = open(top(root, new), "rb").read() if os.path.isfile(top(root, new)) else None
+            if a != b:
+                print(f"Binary files {old if a is not None else '/dev/null'} and "
+                      f"{new if b is not None else '/dev/null'} differ")
+                differ = True
+            continue
+        text = unified(root, old, new)[0]
+        if text:
+            sys.stdout.write(text)
+            differ = True
+    sys.exit(1 if differ else 0)
 
 
 def diffstat(root, frm, to):
@@ -1162,6 +1197,8 @@ def main(argv):
         cmd_files(root, argv[1], argv[2])
     elif len(argv) >= 4 and argv[0] == "diff":
         cmd_diff(root, *argv[1:4])
+    elif len(argv) == 3 and argv[0] == "stepdiff":
+        cmd_stepdiff(root, argv[1], argv[2])
     elif len(argv) == 3 and argv[0] == "stat":
         cmd_stat(root, argv[1], argv[2])
     elif len(argv) >= 3 and argv[0] == "merge":

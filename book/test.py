@@ -1092,3 +1092,22 @@ def exercises_in_book(_):
     expect_eq(problems, [], "malformed exercise markers")
     expect_eq(leaks, [], "exercise marker or stand-in lines on the book's source pages")
     expect_eq(missing, [], "exercises (or the command) missing from the chapter's page")
+
+
+# ------------------------------------------------------------------------------------------
+# make diff STEP=NN: booktool.py stepdiff
+
+@check("make diff shows code, not markers")
+def make_diff(_):
+    """`make diff STEP=03` (booktool.py stepdiff) shows what step 03 adds (fb.c, new; the font,
+    binary), and no anchor or exercise marker line nor stand-in line (step 02 has exercises)."""
+    r = run(["make", "-s", "--no-print-directory", "diff", "STEP=03"], timeout=60)
+    expect_eq(r.returncode, 0, f"make diff STEP=03 failed: {r.stderr[-500:]}")
+    out = r.stdout
+    expect_true("+++ steps/03-framebuffer/fb.c" in out and "--- /dev/null" in out,
+                "make diff STEP=03 does not show fb.c as a new file")
+    expect_true("Binary files /dev/null and steps/03-framebuffer/Lat15-VGA16.psf differ" in out,
+                "make diff STEP=03 does not name the new font")
+    hidden = [line for line in out.splitlines()
+              if re.search(r"\b(ANCHOR(_END)?|EXERCISE(_STANDIN|_END)?):", line)]
+    expect_eq(hidden[:3], [], "marker lines in make diff STEP=03")
