@@ -845,7 +845,8 @@ def cmd_print(src, dst):
 # entry matches come from its term: the parts between " / " and the items in parentheses,
 # `Barrier (`dsb`, `dmb`, `isb`)` giving Barrier, dsb, dmb and isb (a range such as "EL0–EL3" is
 # no spelling); or, when the span has a `match` attribute, from that alone, spellings separated
-# by "|": `[Exception vector table]{#vector-table match="vector table|exception vector table"}`.
+# by "|", where "-words" names words that are never a use even though a spelling matches them:
+# `[Guard]{#guard match="guard|-guard page"}` (a CNode's guard, not the page under a stack).
 # A spelling in backticks matches inline code of exactly that text; any other matches words
 # of the running text:
 #   - a spelling with no capital letter after its first character ("Page table", "cptr") matches
@@ -854,14 +855,15 @@ def cmd_print(src, dst):
 #   - a spelling of capitals and digits (a register: "ESR", "TTBR0") also matches with an
 #     exception level after it ("ESR_EL1"), and so does inline code of exactly that text.
 # Only running text counts: not headings, listings, their captions, code blocks, images, or the
-# inside of a link; not the glossary itself. A link written by hand to the entry counts as its
-# first use when nothing before it matched.
+# inside of a link; not the glossary itself, nor the references appendix (which describes
+# documents). A link written by hand to the entry is a use too (the first, if nothing matched
+# before it).
 #
 # The first use of each term becomes a link to its entry (in every format). For the printed
-# book, some uses also get an id (`ix-TERM-N`), the targets of the index at the end: at most one
-# per term per section (level-2 heading), and only a page's worth of text after the previous
-# one, so that two targets of a term are never on the same page and the index needs no more
-# than a few hundred ids (every inline box costs WeasyPrint time).
+# book, some uses also get an id (`ix-TERM-N`, TERM the entry's own id), the targets of the
+# index at the end: at most one per term per section (level-2 heading), and only a page's worth
+# of text after the previous one, so that two targets of a term are never on the same page and
+# the index needs no more than a few hundred ids (every inline box costs WeasyPrint time).
 
 GLOSSARY_CHAPTER = re.compile(r"glossary$")
 REFERENCES_CHAPTER = re.compile(r"references$")    # describes documents: no uses there
@@ -963,6 +965,7 @@ def link_glossary(docs, index=False):
     if not gloss:
         return [], {}
     terms = glossary_terms(gloss[0]["blocks"])
+    gloss_id = gloss[0]["blocks"][0]["c"][1][0]     # the ids are "appendix-d-glossary-TERM"
     by_id = {t["id"]: t for t in terms}
     by_code = {}
     for t in terms:
@@ -986,7 +989,7 @@ def link_glossary(docs, index=False):
             prev = last.get(t["id"])
             if prev is None or (prev[0] != state["section"] and state["pos"] - prev[1] >= 1):
                 last[t["id"]] = (state["section"], state["pos"])
-                ident = f"ix-{t['id']}-{len(anchors[t['id']]) + 1}"
+                ident = f"ix-{t['id'][len(gloss_id) + 1:]}-{len(anchors[t['id']]) + 1}"
                 anchors[t["id"]].append(ident)
         return ("link" if first else "anchor" if ident else None), ident
 
