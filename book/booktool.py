@@ -1095,11 +1095,13 @@ def book_index(docs):
         return []
     entries = []
     for t in sorted(terms, key=lambda t: _sort_key(t["text"])):
-        refs = [{"t": "Link", "c": [["", ["ix-ref"], []], [], ["#" + a, ""]]} for a in anchors[t["id"]]]
+        # the commas and spaces are text, not CSS: WeasyPrint breaks lines only there
+        refs = []
+        for a in anchors[t["id"]]:
+            refs += [{"t": "Str", "c": ","}, {"t": "Space"},
+                     {"t": "Link", "c": [["", ["ix-ref"], []], [], ["#" + a, ""]]}]
         entries.append({"t": "Para", "c": [
-            {"t": "Link", "c": [["", [], []], t["label"], ["#" + t["id"], ""]]},
-            {"t": "Space"},
-            {"t": "Span", "c": [["", ["ix-pages"], []], refs]}]})
+            {"t": "Link", "c": [["", [], []], t["label"], ["#" + t["id"], ""]]}] + refs})
     return [{"t": "Div", "c": [["", ["book-index"], []], [
         {"t": "Header", "c": [1, ["book-index", ["unnumbered"], []], [{"t": "Str", "c": "Index"}]]},
         {"t": "Para", "c": _tokens("The terms of the glossary, each with the pages that use it; the "
