@@ -907,7 +907,7 @@ def _spelling_re(s):
         body = body[:-1] + "(?:y|ies)"
     elif s[-1].isalpha():
         body += "(?:s|es)?"
-    return r"(?<![\w])" + body + r"(?![\w])"
+    return body + r"(?![\w])"    # and no word character before it: see link_glossary
 
 
 def glossary_terms(blocks):
@@ -936,7 +936,7 @@ def glossary_terms(blocks):
             words = [p for p in parts if not (len(p) > 2 and p[0] == p[-1] == "`")]
             regs = {p for p in words if re.fullmatch(r"[A-Z][A-Z0-9]+", p)}
             code |= regs | {f"{r}_EL{n}" for r in regs for n in range(4)}
-            terms.append({"id": ident, "label": label, "text": text, "code": code, "never": never,
+            terms.append({"id": ident, "label": label, "text": text, "code": code, "never": never, "words": words,
                           "re": re.compile("|".join(_spelling_re(w) for w in
                                                     sorted(words, key=len, reverse=True)))
                           if words else None})
@@ -972,8 +972,13 @@ def link_glossary(docs, index=False):
         for s in t["code"]:
             by_code.setdefault(s, t)
     never = sorted({w for t in terms for w in t["never"]}, key=len, reverse=True)
-    big = re.compile("|".join(([f"(?P<never>{'|'.join(_spelling_re(w) for w in never)})"] if never else [])
-                              + [f"(?P<g{i}>{t['re'].pattern})" for i, t in enumerate(terms) if t["re"]]))
+    # One expression for every spelling, tried only where a word starts with a letter some
+    # spelling starts with (1 s of CPU for the book without that, 0.1 s with it).
+    alts = ([f"(?P<never>{'|'.join(_spelling_re(w) for w in never)})"] if never else []) \
+        + [f"(?P<g{i}>{t['re'].pattern})" for i, t in enumerate(terms) if t["re"]]
+    starts = {w[0] for t in terms if t["re"] for w in t["words"]} | {w[0] for w in never}
+    starts |= {c.swapcase() for c in starts}
+    big = re.compile(r"(?<![\w])(?=[" + re.escape("".join(sorted(starts))) + "])(?:" + "|".join(alts) + ")")
     group_term = {f"g{i}": t for i, t in enumerate(terms)}
     linked = set()
     anchors = {t["id"]: [] for t in terms}
