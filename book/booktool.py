@@ -861,12 +861,16 @@ def cmd_print(src, dst):
 #
 # The first use of each term becomes a link to its entry (in every format). For the printed
 # book, some uses also get an id (`ix-TERM-N`, TERM the entry's own id), the targets of the
-# index at the end: at most one per term per section (level-2 heading), and only a page's worth
-# of text after the previous one, so that two targets of a term are never on the same page and
-# the index needs no more than a few hundred ids (every inline box costs WeasyPrint time).
+# index at the end: a term's first use in each chapter, and its first use in a later section
+# (level-2 heading) of that chapter that uses it INDEX_SECTION_USES times or more (it discusses
+# the term, rather than mentions it); never two in a section, and each a page's worth of text
+# after the one before, so that two targets of a term are never on the same page. That makes
+# about 260 ids, and as many links in the index: every inline box costs WeasyPrint time (470
+# ids, one per term per section, cost 1 s of CPU more than the book without an index).
 
 GLOSSARY_CHAPTER = re.compile(r"glossary$")
 REFERENCES_CHAPTER = re.compile(r"references$")    # describes documents: no uses there
+INDEX_SECTION_USES = 3   # a section that uses a term this often is in its index entry (see above)
 # What a page holds, counted low so that a page's worth is never less than a page: 100
 # characters of text per line (DejaVu Serif 10 pt gives about 92 in the column), and 49 lines
 # of text or 65 of listing (print.css) to a page.
@@ -982,18 +986,25 @@ def link_glossary(docs, index=False):
     group_term = {f"g{i}": t for i, t in enumerate(terms)}
     linked = set()
     anchors = {t["id"]: [] for t in terms}
-    state = {"pos": 0.0, "section": 0}
-    last = {}                    # term id -> (section, pos) of its last index id
+    state = {"pos": 0.0, "section": 0, "chapter": 0, "counting": False}
+    last = {}                    # term id -> (chapter, section, pos) of its last index id
+    uses = {}                    # (term id, section) -> how many uses (the first pass counts)
 
     def use(t):
         """What a use of term t becomes: ("link" or "anchor" or None, the index id or "")."""
+        if state["counting"]:
+            key = (t["id"], state["section"])
+            uses[key] = uses.get(key, 0) + 1
+            return None, ""
         first = t["id"] not in linked
         linked.add(t["id"])
         ident = ""
         if index:
             prev = last.get(t["id"])
-            if prev is None or (prev[0] != state["section"] and state["pos"] - prev[1] >= 1):
-                last[t["id"]] = (state["section"], state["pos"])
+            if prev is None or (prev[1] != state["section"] and state["pos"] - prev[2] >= 1
+                                and (prev[0] != state["chapter"]
+                                     or uses[t["id"], state["section"]] >= INDEX_SECTION_USES)):
+                last[t["id"]] = (state["chapter"], state["section"], state["pos"])
                 ident = f"ix-{t['id'][len(gloss_id) + 1:]}-{len(anchors[t['id']]) + 1}"
                 anchors[t["id"]].append(ident)
         return ("link" if first else "anchor" if ident else None), ident
@@ -1059,6 +1070,7 @@ def link_glossary(docs, index=False):
             t = node.get("t")
             if t == "Header" and node["c"][0] <= 2:
                 state["section"] += 1
+                state["chapter"] += node["c"][0] == 1
             if t in _SKIP or (t == "Div" and _SKIP_DIV & set(node["c"][0][1])):
                 if t == "CodeBlock":
                     state["pos"] += node["c"][1].count("\n") / PAGE_LINES_CODE
@@ -1077,10 +1089,13 @@ def link_glossary(docs, index=False):
             for x in node:
                 walk_code(x)
 
-    for d in docs:
-        if d is not gloss[0] and not (d["blocks"] and d["blocks"][0].get("t") == "Header"
-                                      and REFERENCES_CHAPTER.search(d["blocks"][0]["c"][1][0])):
-            walk(d["blocks"])
+    # Twice: the first pass only counts the uses in each section (it changes nothing).
+    for counting in ((True, False) if index else (False,)):
+        state.update(pos=0.0, section=0, chapter=0, counting=counting)
+        for d in docs:
+            if d is not gloss[0] and not (d["blocks"] and d["blocks"][0].get("t") == "Header"
+                                          and REFERENCES_CHAPTER.search(d["blocks"][0]["c"][1][0])):
+                walk(d["blocks"])
     return terms, {k: v for k, v in anchors.items()}
 
 
