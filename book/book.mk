@@ -1,7 +1,7 @@
 # book/book.mk: the book's targets, included by the top-level Makefile (so paths are from the top).
 #
 #   chapters/NN-name.md --(pandoc + book/include.lua)--> build/book/ast/NN-name.json (+ .uses)
-#   all chapters --(book/booktool.py merge)--> build/book/book.json
+#   all chapters --(book/booktool.py merge)--> build/book/book.json (+ glossary links, the index)
 #   chapters --(book/booktool.py html, pandoc)--> build/book/index.html, build/book/NN-name.html
 #   book.json --(pandoc)--> build/book/the-book-that-boots.epub
 #   book.json --(pandoc)--> build/book/print.html --(weasyprint)--> the-book-that-boots.pdf

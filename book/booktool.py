@@ -308,13 +308,17 @@ def cmd_stat(root, frm, to):
 def cmd_merge(out, inputs):
     """One Pandoc document from the chapters' documents: their blocks one after the other."""
     import json
-    doc = None
+    doc, docs = None, []
     for path in inputs:
         with open(path, encoding="utf-8") as f:
-            d = json.load(f)
+            docs.append(json.load(f))
+    index = book_index(docs)  # the glossary's links, and the printed book's index
+    for d in docs:
         if doc is None:
             doc = {"pandoc-api-version": d["pandoc-api-version"], "meta": {}, "blocks": []}
         doc["blocks"] += d["blocks"]
+    if doc is not None:
+        doc["blocks"] += index
     with open(out, "w", encoding="utf-8") as f:
         json.dump(doc, f)
 
@@ -460,6 +464,7 @@ def cmd_html(out_dir, asts, pandoc_args):
         chapters.append({"stem": stem, "page": stem + ".html", "doc": doc, "title": title,
                          "sections": sections})
 
+    link_glossary([ch["doc"] for ch in chapters])  # each glossary term linked where first used
     page_of = {}
     for ch in chapters:
         ids = []
@@ -1188,6 +1193,299 @@ def cmd_exercises(root, step):
                f"`make diff` (your changes) work as they do here.")
     sys.stdout.write("\n".join(out) + "\n")
 
+
+
+
+# ------------------------------------------------------------------------------------------
+# The glossary: each term linked where the book first uses it, and the printed book's index
+#
+# The terms are those of the glossary chapter (chapters/*-glossary.md): each entry of its
+# definition list whose term is a span with an id, `[ESR / EC / ISS]{#esr}`. The spellings an
+# entry matches come from its term: the parts between " / " and the items in parentheses,
+# `Barrier (`dsb`, `dmb`, `isb`)` giving Barrier, dsb, dmb and isb (a range such as "EL0–EL3" is
+# no spelling); or, when the span has a `match` attribute, from that alone, spellings separated
+# by "|", where "-words" names words that are never a use even though a spelling matches them:
+# `[Guard]{#guard match="guard|-guard page"}` (a CNode's guard, not the page under a stack).
+# A spelling in backticks matches inline code of exactly that text; any other matches words
+# of the running text:
+#   - a spelling with no capital letter after its first character ("Page table", "cptr") matches
+#     with its first letter in either case, one with more capitals ("ASID", "CNode") as written;
+#   - a plural is the same term ("FIFOs", "capabilities");
+#   - a spelling of capitals and digits (a register: "ESR", "TTBR0") also matches with an
+#     exception level after it ("ESR_EL1"), and so does inline code of exactly that text.
+# Only running text counts: not headings, listings, their captions, code blocks, images, or the
+# inside of a link; not the glossary itself, nor the references appendix (which describes
+# documents). A link written by hand to the entry is a use too (the first, if nothing matched
+# before it).
+#
+# The first use of each term becomes a link to its entry (in every format). For the printed
+# book, some uses also get an id (`ix-TERM-N`, TERM the entry's own id), the targets of the
+# index at the end: a term's first use in each chapter, and its first use in a later section
+# (level-2 heading) of that chapter that uses it INDEX_SECTION_USES times or more (it discusses
+# the term, rather than mentions it); never two in a section, and each a page's worth of text
+# after the one before, so that two targets of a term are never on the same page. That makes
+# about 260 ids, and as many links in the index: every inline box costs WeasyPrint time (470
+# ids, one per term per section, cost 1 s of CPU more than the book without an index).
+
+GLOSSARY_CHAPTER = re.compile(r"glossary$")
+REFERENCES_CHAPTER = re.compile(r"references$")    # describes documents: no uses there
+INDEX_SECTION_USES = 3   # a section that uses a term this often is in its index entry (see above)
+# What a page holds, counted low so that a page's worth is never less than a page: 100
+# characters of text per line (DejaVu Serif 10 pt gives about 92 in the column), and 49 lines
+# of text or 65 of listing (print.css) to a page.
+PAGE_CHARS, PAGE_LINES_TEXT, PAGE_LINES_CODE = 100, 49, 65
+_INLINE = {"Str", "Emph", "Underline", "Strong", "Strikeout", "Superscript", "Subscript",
+           "SmallCaps", "Quoted", "Cite", "Code", "Space", "SoftBreak", "LineBreak", "Math",
+           "RawInline", "Link", "Image", "Note", "Span"}
+_SKIP = {"Header", "CodeBlock", "RawBlock", "Image", "Math", "RawInline", "Cite", "Figure"}
+_SKIP_DIV = {"listing", "listing-caption", "diffstat"}
+
+
+def _text(inlines, code_ticks=True):
+    out = []
+    for x in inlines:
+        t, c = x.get("t"), x.get("c")
+        if t == "Str":
+            out.append(c)
+        elif t in ("Space", "SoftBreak", "LineBreak"):
+            out.append(" ")
+        elif t == "Code":
+            out.append(f"`{c[1]}`" if code_ticks else c[1])
+        elif t in ("Emph", "Underline", "Strong", "Strikeout", "Superscript", "Subscript", "SmallCaps"):
+            out.append(_text(c, code_ticks))
+        elif t in ("Span", "Quoted", "Link"):
+            out.append(_text(c[1], code_ticks))
+    return "".join(out)
+
+
+def _spelling_re(s):
+    """The regular expression of a spelling of the running text (see above)."""
+    words = s.split()
+    body = r"[ \n]+".join(re.escape(w) for w in words)
+    if s[0].isalpha() and not any(ch.isupper() for ch in s[1:]):
+        body = f"[{s[0].upper()}{s[0].lower()}]" + body[len(re.escape(s[0])):]
+    if re.fullmatch(r"[A-Z][A-Z0-9]+", s):
+        body += r"(?:_EL[0-3])?"
+    if re.search(r"[^aeiou]y$", s):
+        body = body[:-1] + "(?:y|ies)"
+    elif s[-1].isalpha():
+        body += "(?:s|es)?"
+    return body + r"(?![\w])"    # and no word character before it: see link_glossary
+
+
+def glossary_terms(blocks):
+    """[{id, label (the term's inlines), text, code: {spellings in backticks}, re}] in the
+    glossary's order, from the glossary chapter's blocks."""
+    terms = []
+    for b in blocks:
+        if b.get("t") != "DefinitionList":
+            continue
+        for term, _ in b["c"]:
+            if len(term) != 1 or term[0].get("t") != "Span" or not term[0]["c"][0][0]:
+                continue
+            (ident, _, kv), label = term[0]["c"]
+            attrs = dict(kv)
+            text = _text(label)
+            if "match" in attrs:
+                parts = attrs["match"].split("|")
+            else:
+                m = re.fullmatch(r"(.*?)\s*\((.*)\)", text)
+                main, paren = (m.group(1), m.group(2)) if m else (text, "")
+                parts = re.split(r"\s*/\s*", main) + (re.split(r",\s*", paren) if paren else [])
+            parts = [p.strip() for p in parts if p.strip() and "–" not in p]
+            never = [p[1:] for p in parts if p.startswith("-") and p[1:2] != "`" and len(p) > 1]
+            parts = [p for p in parts if p[1:] not in never or not p.startswith("-")]
+            code = {p[1:-1] for p in parts if len(p) > 2 and p[0] == p[-1] == "`"}
+            words = [p for p in parts if not (len(p) > 2 and p[0] == p[-1] == "`")]
+            regs = {p for p in words if re.fullmatch(r"[A-Z][A-Z0-9]+", p)}
+            code |= regs | {f"{r}_EL{n}" for r in regs for n in range(4)}
+            terms.append({"id": ident, "label": label, "text": text, "code": code, "never": never, "words": words,
+                          "re": re.compile("|".join(_spelling_re(w) for w in
+                                                    sorted(words, key=len, reverse=True)))
+                          if words else None})
+    return terms
+
+
+def _tokens(text):
+    """Pandoc inlines for plain text with " " and "\n" between words."""
+    out = []
+    for part in re.split(r"([ \n]+)", text):
+        if not part:
+            continue
+        if part[0] in " \n":
+            out.append({"t": "SoftBreak"} if "\n" in part else {"t": "Space"})
+        else:
+            out.append({"t": "Str", "c": part})
+    return out
+
+
+def link_glossary(docs, index=False):
+    """Link each glossary term's first use in `docs` (the chapters' Pandoc documents, in order;
+    changed in place) to its entry; with `index`, also put the index's ids at some uses (see
+    above). Returns (terms, {term id: [index ids]})."""
+    gloss = [d for d in docs if d["blocks"] and d["blocks"][0].get("t") == "Header"
+             and GLOSSARY_CHAPTER.search(d["blocks"][0]["c"][1][0])]
+    if not gloss:
+        return [], {}
+    terms = glossary_terms(gloss[0]["blocks"])
+    gloss_id = gloss[0]["blocks"][0]["c"][1][0]     # the ids are "appendix-d-glossary-TERM"
+    by_id = {t["id"]: t for t in terms}
+    by_code = {}
+    for t in terms:
+        for s in t["code"]:
+            by_code.setdefault(s, t)
+    never = sorted({w for t in terms for w in t["never"]}, key=len, reverse=True)
+    # One expression for every spelling, tried only where a word starts with a letter some
+    # spelling starts with (1 s of CPU for the book without that, 0.1 s with it).
+    alts = ([f"(?P<never>{'|'.join(_spelling_re(w) for w in never)})"] if never else []) \
+        + [f"(?P<g{i}>{t['re'].pattern})" for i, t in enumerate(terms) if t["re"]]
+    starts = {w[0] for t in terms if t["re"] for w in t["words"]} | {w[0] for w in never}
+    starts |= {c.swapcase() for c in starts}
+    big = re.compile(r"(?<![\w])(?=[" + re.escape("".join(sorted(starts))) + "])(?:" + "|".join(alts) + ")")
+    group_term = {f"g{i}": t for i, t in enumerate(terms)}
+    linked = set()
+    anchors = {t["id"]: [] for t in terms}
+    state = {"pos": 0.0, "section": 0, "chapter": 0, "counting": False}
+    last = {}                    # term id -> (chapter, section, pos) of its last index id
+    uses = {}                    # (term id, section) -> how many uses (the first pass counts)
+
+    def use(t):
+        """What a use of term t becomes: ("link" or "anchor" or None, the index id or "")."""
+        if state["counting"]:
+            key = (t["id"], state["section"])
+            uses[key] = uses.get(key, 0) + 1
+            return None, ""
+        first = t["id"] not in linked
+        linked.add(t["id"])
+        ident = ""
+        if index:
+            prev = last.get(t["id"])
+            if prev is None or (prev[1] != state["section"] and state["pos"] - prev[2] >= 1
+                                and (prev[0] != state["chapter"]
+                                     or uses[t["id"], state["section"]] >= INDEX_SECTION_USES)):
+                last[t["id"]] = (state["chapter"], state["section"], state["pos"])
+                ident = f"ix-{t['id'][len(gloss_id) + 1:]}-{len(anchors[t['id']]) + 1}"
+                anchors[t["id"]].append(ident)
+        return ("link" if first else "anchor" if ident else None), ident
+
+    def wrap(t, what, ident, content):
+        if what == "link":
+            return {"t": "Link", "c": [[ident, [], []], content, ["#" + t["id"], ""]]}
+        return {"t": "Span", "c": [[ident, ["ix"], []], content]}
+
+    def run(items):
+        """A run of Str, Space and SoftBreak: its uses linked or anchored."""
+        text = "".join(x["c"] if x["t"] == "Str" else "\n" if x["t"] == "SoftBreak" else " " for x in items)
+        out, at, changed = [], 0, False
+        for m in big.finditer(text):
+            t = group_term.get(m.lastgroup)
+            what, ident = use(t) if t else (None, "")
+            if what:
+                out += _tokens(text[at:m.start()])
+                out.append(wrap(t, what, ident, _tokens(m.group(0))))
+                at, changed = m.end(), True
+        state["pos"] += len(text) / (PAGE_CHARS * PAGE_LINES_TEXT)
+        return out + _tokens(text[at:]) if changed else items
+
+    def inlines(lst):
+        out, pending = [], []
+        for x in lst:
+            t = x.get("t")
+            if t in ("Str", "Space", "SoftBreak"):
+                pending.append(x)
+                continue
+            if pending:
+                out += run(pending)
+                pending = []
+            if t == "Code" and x["c"][1] in by_code:
+                what, ident = use(by_code[x["c"][1]])
+                if what:
+                    x = wrap(by_code[x["c"][1]], what, ident, [x])
+            elif t == "Link":
+                target = x["c"][2][0]
+                if target.startswith("#") and target[1:] in by_id:
+                    # a link written by hand to the entry: a use, already linked
+                    what, ident = use(by_id[target[1:]])
+                    if ident:
+                        if x["c"][0][0]:
+                            x = wrap(by_id[target[1:]], "anchor", ident, [x])
+                        else:
+                            x["c"][0][0] = ident
+            elif t not in _SKIP:
+                walk(x.get("c"))
+            out.append(x)
+        if pending:
+            out += run(pending)
+        return out
+
+    def walk(node):
+        if isinstance(node, list):
+            if node and isinstance(node[0], dict) and node[0].get("t") in _INLINE:
+                node[:] = inlines(node)
+                return
+            for x in node:
+                walk(x)
+        elif isinstance(node, dict):
+            t = node.get("t")
+            if t == "Header" and node["c"][0] <= 2:
+                state["section"] += 1
+                state["chapter"] += node["c"][0] == 1
+            if t in _SKIP or (t == "Div" and _SKIP_DIV & set(node["c"][0][1])):
+                if t == "CodeBlock":
+                    state["pos"] += node["c"][1].count("\n") / PAGE_LINES_CODE
+                elif t == "Div" and "listing" in node["c"][0][1]:
+                    walk_code(node)
+                return
+            walk(node.get("c"))
+
+    def walk_code(node):
+        if isinstance(node, dict):
+            if node.get("t") == "CodeBlock":
+                state["pos"] += (node["c"][1].count("\n") + 1) / PAGE_LINES_CODE
+            else:
+                walk_code(node.get("c"))
+        elif isinstance(node, list):
+            for x in node:
+                walk_code(x)
+
+    # Twice: the first pass only counts the uses in each section (it changes nothing).
+    for counting in ((True, False) if index else (False,)):
+        state.update(pos=0.0, section=0, chapter=0, counting=counting)
+        for d in docs:
+            if d is not gloss[0] and not (d["blocks"] and d["blocks"][0].get("t") == "Header"
+                                          and REFERENCES_CHAPTER.search(d["blocks"][0]["c"][1][0])):
+                walk(d["blocks"])
+    return terms, {k: v for k, v in anchors.items()}
+
+
+
+def _sort_key(text):
+    return re.sub(r"[^a-z0-9 ]", "", text.lower())
+
+
+def book_index(docs):
+    """Link the glossary's terms in `docs` (see link_glossary) and return the blocks of the
+    printed book's index: a level-1 heading and, for each term in alphabetical order, the term
+    (a link to its entry) and the pages of its uses, which WeasyPrint writes in place of the
+    empty links (print.css: target-counter). The blocks sit in a div of class "book-index",
+    which book/finish.lua keeps for the PDF only: the other formats have no pages."""
+    terms, anchors = link_glossary(docs, index=True)
+    if not terms:
+        return []
+    entries = []
+    for t in sorted(terms, key=lambda t: _sort_key(t["text"])):
+        # the commas and spaces are text, not CSS: WeasyPrint breaks lines only there
+        refs = []
+        for a in anchors[t["id"]]:
+            refs += [{"t": "Str", "c": ","}, {"t": "Space"},
+                     {"t": "Link", "c": [["", ["ix-ref"], []], [], ["#" + a, ""]]}]
+        entries.append({"t": "Para", "c": [
+            {"t": "Link", "c": [["", [], []], t["label"], ["#" + t["id"], ""]]}] + refs})
+    return [{"t": "Div", "c": [["", ["book-index"], []], [
+        {"t": "Header", "c": [1, ["book-index", ["unnumbered"], []], [{"t": "Str", "c": "Index"}]]},
+        {"t": "Para", "c": _tokens("The terms of the glossary, each with the pages that use it; the "
+                                   "term leads to its entry.")},
+        {"t": "Div", "c": [["", ["book-index-entries"], []], entries]}]]}]
 
 def main(argv):
     root = "."  # the command line runs from the top of the tree (make, the include filter)

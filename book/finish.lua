@@ -16,4 +16,12 @@ local function Link(el)
   end
 end
 
-return { { Meta = Meta }, { Link = Link } }
+-- The index at the end of book.json (booktool.py book_index) gives page numbers: the PDF's
+-- alone. The EPUB has no pages, so it goes there.
+local function Div(el)
+  if not print_version and el.classes:includes("book-index") then
+    return {}
+  end
+end
+
+return { { Meta = Meta }, { Link = Link, Div = Div } }

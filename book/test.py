@@ -1111,3 +1111,80 @@ def make_diff(_):
     hidden = [line for line in out.splitlines()
               if re.search(r"\b(ANCHOR(_END)?|EXERCISE(_STANDIN|_END)?):", line)]
     expect_eq(hidden[:3], [], "marker lines in make diff STEP=03")
+
+
+# The glossary's links and the printed book's index (booktool.py link_glossary, book_index)
+
+
+def _glossary_doc(entries, chapters_text):
+    """Made-up chapters (Pandoc JSON documents) for link_glossary: a glossary of `entries`
+    (Markdown definition-list terms) and one chapter per text."""
+    docs = []
+    for i, text in enumerate(chapters_text):
+        md = f"# Chapter {i}\n\n{text}\n"
+        docs.append(json.loads(run(["pandoc", "-f", "markdown", "-t", "json"], input=md, timeout=60).stdout))
+    md = "# Glossary {#appendix-d-glossary}\n\n" + "".join(
+        f"[{t}]{{#appendix-d-glossary-{i}{a}}}\n:   Words.\n\n" for t, i, a in entries)
+    docs.append(json.loads(run(["pandoc", "-f", "markdown", "-t", "json"], input=md, timeout=60).stdout))
+    return docs
+
+
+def _links_to(doc, prefix="#appendix-d-glossary-"):
+    out = []
+    _walk = booktool._walk
+    _walk(doc["blocks"], lambda n: out.append((n["c"][2][0][len(prefix):], booktool._text(n["c"][1])))
+          if n.get("t") == "Link" and n["c"][2][0].startswith(prefix) else None)
+    return out
+
+
+@check("glossary terms are linked and indexed", needs=("builds",))
+def glossary_index(_):
+    """Every glossary term is linked from the book's text at least once (its first use) and
+    has an entry with at least one page in the PDF's index, whose every target is an id of
+    print.html; and link_glossary, on made-up chapters, links the first use only (plural,
+    register with _EL1, inline code, two words across a line break, a "-words" exclusion, never
+    in a heading or a listing)."""
+    built_pdf()
+    with open(os.path.join(BOOK, "print.html"), encoding="utf-8") as f:
+        page = f.read()
+    ids = re.findall(r'\sid="([^"]+)"', page)
+    expect_eq(sorted({i for i in ids if ids.count(i) > 1})[:5] if len(ids) != len(set(ids)) else [], [],
+              "ids print.html has more than once")
+    ids = set(ids)
+    start = page.find('<h1 id="appendix-d-glossary"')
+    stop = page.find("</section>", page.find('<section id="book-index"'))
+    expect_true(start > 0 and stop > start, "print.html has no glossary, or no index after it")
+    gloss, index = page[start:page.find('<section id="book-index"')], page[page.find('<section id="book-index"'):stop]
+    terms = re.findall(r'<dt><span\s+id="appendix-d-glossary-([^"]+)"[^>]*>(.*?)</span></dt>', gloss, re.S)
+    expect_true(len(terms) > 20, f"print.html's glossary has {len(terms)} terms")
+    body = page[:start] + page[stop:]
+    entries = {}
+    for p in re.findall(r"<p>(.*?)</p>", index, re.S):
+        m = re.match(r'<a\s+href="#appendix-d-glossary-([^"]+)"', p)
+        if m:
+            entries[m.group(1)] = re.findall(r'<a\s+href="#([^"]+)"\s+class="ix-ref"', p)
+    plain = lambda s: re.sub(r"\s+", " ", re.sub(r"<[^>]+>", "", s)).strip()
+    unlinked = [plain(t) for i, t in terms if f'href="#appendix-d-glossary-{i}"' not in body]
+    expect_eq(unlinked, [], "glossary terms the book's text never links to (used nowhere, or under "
+              "another spelling: see match= in booktool.py's comment on the glossary)")
+    unindexed = [plain(t) for i, t in terms if not entries.get(i)]
+    expect_eq(unindexed, [], "glossary terms without a page in the PDF's index")
+    dangling = [f"{i}: #{r}" for i, refs in entries.items() for r in refs if r not in ids]
+    expect_eq(dangling, [], "index entries whose target is not an id of print.html")
+
+    # The rules, on made-up chapters.
+    docs = _glossary_doc(
+        [("ESR / EC", "esr", ""), ("FIFO", "fifo", ""), ("Page table (translation table)", "pt", ""),
+         ("`wfi` / `wfe`", "wfi", ""), ("Guard", "guard", ' match="guard|-guard page"')],
+        ["## FIFO here\n\nA guard page, then `ESR_EL1` and the\ntranslation tables, FIFOs and FIFO.\n\n"
+         "```c\nwfi();\n```\n",
+         "Again `ESR_EL1`, and `wfe`; a CNode's guard.\n\n[the FIFO](#appendix-d-glossary-fifo)."])
+    terms, anchors = booktool.link_glossary(docs, index=True)
+    expect_eq([t["id"][len("appendix-d-glossary-"):] for t in terms], ["esr", "fifo", "pt", "wfi", "guard"],
+              "the made-up glossary's terms")
+    expect_eq(_links_to(docs[0]), [("esr", "`ESR_EL1`"), ("pt", "translation tables"), ("fifo", "FIFOs")],
+              "links of the first chapter (first uses only; not in a heading or listing; no 'guard page')")
+    expect_eq(_links_to(docs[1]), [("wfi", "`wfe`"), ("guard", "guard"), ("fifo", "the FIFO")],
+              "links of the second chapter (the hand-written link stays)")
+    expect_eq(anchors["appendix-d-glossary-fifo"], ["ix-fifo-1"],
+              "index ids of FIFO (one per section, a page apart)")
