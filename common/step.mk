@@ -28,7 +28,8 @@ QEMU    ?= qemu-system-aarch64
 GDB     ?= gdb-multiarch
 
 # -mstrict-align: with the MMU off every access is Device memory, and on a real Pi an unaligned
-# Device access faults (QEMU 7.2 does not model that fault). The MMU step drops it once RAM is Normal memory.
+# Device access faults (QEMU 7.2 does not model that fault). The MMU step drops it once RAM is
+# Normal memory.
 STRICT_ALIGN ?= -mstrict-align
 CFLAGS := -ffreestanding -nostdlib -nostartfiles -mgeneral-regs-only -mcpu=cortex-a53 \
           $(STRICT_ALIGN) -O2 -g -Wall -Wextra -Werror -std=gnu11 \
