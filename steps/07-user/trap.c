@@ -193,6 +193,7 @@ static void print_fault_kind(uint64_t esr, const struct trap_frame *tf)
 {
     uint64_t ec = ESR_EC(esr);
     switch (ec) {
+    // EXERCISE: user_fault_kind: for a data abort from EL0 print "data abort (read), " or "data abort (write), " by the ISS's WnR bit, then the fault status code's meaning (print_fsc); for an instruction abort "instruction abort, " and the same (Arm ARM D13.2, "ESR_EL1": the ISS encoding for an exception from a Data Abort and from an Instruction Abort). In user_fault, say for which classes FAR_EL1 holds the faulting address (Arm ARM D13.2, "FAR_EL1")
     case EC_DABT_LOWER:
         kprintf("data abort (%s), ", esr & ESR_WNR ? "write" : "read");
         print_fsc(ESR_FSC(esr));
@@ -201,6 +202,7 @@ static void print_fault_kind(uint64_t esr, const struct trap_frame *tf)
         kprintf("instruction abort, ");
         print_fsc(ESR_FSC(esr));
         break;
+    // EXERCISE_END: user_fault_kind
     case EC_UNKNOWN:   kprintf("undefined instruction"); break;
     case EC_FP_TRAP:   kprintf("FP/SIMD instruction (FP is off: CPACR_EL1.FPEN)"); break;
     case EC_PC_ALIGN:  kprintf("PC alignment fault"); break;
@@ -218,7 +220,12 @@ static void print_fault_kind(uint64_t esr, const struct trap_frame *tf)
 static void user_fault(struct trap_frame *tf, uint64_t esr)
 {
     uint64_t ec = ESR_EC(esr);
+    // EXERCISE: user_fault_kind
     bool far_valid = ec == EC_DABT_LOWER || ec == EC_IABT_LOWER || ec == EC_PC_ALIGN;
+    // EXERCISE_STANDIN: user_fault_kind
+    //     bool far_valid = false;         /* FAR_EL1 is never printed */
+    //     (void)ec;
+    // EXERCISE_END: user_fault_kind
     const struct tcb *t = sched_current();
 
     kprintf("fault: %s[%u] ", t->name, t->id);

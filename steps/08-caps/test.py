@@ -14,7 +14,7 @@ import subprocess
 
 from console import command, console
 from fuzz import fuzz_check
-from harness import TOP, CheckFailed, Step, check, expect_eq, expect_true, extends, facts
+from harness import TOP, CheckFailed, Step, check, exercise, expect_eq, expect_true, extends, facts
 from user import resources, run_program, user_rows, wait_fault
 
 parent = extends("07-user")
@@ -275,3 +275,26 @@ def fuzz_cnode(step):
     tree's invariants checked after every one: no finding. (`make fuzz STEP=08` runs it for
     as long as asked.)"""
     fuzz_check(step)
+
+
+# ---- The exercises of this step (workshop mode: `make exercise STEP=08`) ----------------------
+# cspace_resolve: the stand-in looks one level down and takes the cptr's low bits, which is
+# what init's own cptrs (a 52-bit guard of 0, then 12 bits) need, so init builds its world
+# and the console works; the host tests of the lookup and captest's lookup failures do not.
+exercise("cspace_resolve",
+         "host-cnode-lookup-root-slot", "host-cnode-lookup-two-levels",
+         "host-cnode-lookup-target-depth-range", "host-cnode-lookup-failure-words",
+         "host-cnode-cnode-bad-messages", "host-cnode-cnode-holds-last-cap-to-itself",
+         "host-cnode-cnode-self-copy-deleted-through-itself", "host-cnode-cnode-cycle",
+         "every-error-with-sel4s-words")
+# retype_room: the stand-in places objects at the watermark unaligned and never starts again
+# from the bottom. A cap keeps its object's address without the low bits, so an unaligned
+# CNode or TCB is another object: the worker's CSpace is wrong from the first boot.
+exercise("retype_room",
+         "banner", "worker-runs-in-the-cspace-init-made", "every-error-with-sel4s-words",
+         "10000-retype-revoke-cycles-and-random-invocations", "cdt-shows-what-init-holds",
+         "runs-any-init-given-with-INIT", "fuzz-cnode-40000-runs",
+         "host-cnode-retype-watermark-alignment", "host-cnode-retype-not-enough-memory",
+         "host-cnode-retype-watermark-resets-without-children", "host-cnode-revoke-untyped",
+         "host-cnode-cnode-holds-last-cap-to-itself", "host-cnode-cnode-cycle",
+         "host-cnode-cnode-chain-4000")

@@ -87,12 +87,19 @@ enum error untyped_invoke(struct invocation *inv)
             return inv_error(inv, E_DELETE_FIRST, 0, 0, 0);
 
     /* Room: from the watermark, or from 0 if nothing is made from the untyped any more. */
+    // EXERCISE: retype_room: find where the first of the `count` objects of 2^bits bytes goes: `first`, the physical address at or above the untyped's watermark (ut->cap.w0, bytes from its base cap_pa(ut->cap)) aligned to 2^bits, the watermark counting as 0 when nothing descends from the untyped any more (cte_has_children); if the untyped (2^untyped_size_bits bytes) cannot hold them all from there, fail with NotEnoughMemory, its one word the bytes left above the watermark. No sum may wrap. retype_perform below moves the watermark past them (seL4 manual, "Kernel Services and Objects", "Kernel Memory Allocation", and the Untyped_Retype method in its API reference)
     uint64_t base = cap_pa(ut->cap), size = UINT64_C(1) << untyped_size_bits(ut->cap);
     uint64_t free_index = cte_has_children(ut) ? ut->cap.w0 : 0;
     uint64_t first = (base + free_index + (UINT64_C(1) << bits) - 1) & ~((UINT64_C(1) << bits) - 1);
     uint64_t left = size - free_index;
     if (first - base > size || ((size - (first - base)) >> bits) < count)
         return inv_error(inv, E_NOT_ENOUGH_MEMORY, 1, left, 0);
+    // EXERCISE_STANDIN: retype_room
+    //     uint64_t base = cap_pa(ut->cap), size = UINT64_C(1) << untyped_size_bits(ut->cap);
+    //     uint64_t first = base + ut->cap.w0;   /* not aligned, never reset */
+    //     if (ut->cap.w0 + (count << bits) > size)   /* the sum can wrap */
+    //         return inv_error(inv, E_NOT_ENOUGH_MEMORY, 1, size - ut->cap.w0, 0);
+    // EXERCISE_END: retype_room
     if (untyped_is_device(ut->cap) && type != OBJ_UNTYPED && type != OBJ_SMALL_PAGE &&
         type != OBJ_LARGE_PAGE)
         return inv_error(inv, E_INVALID_ARGUMENT, 1, 1, 0);
