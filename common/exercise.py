@@ -318,6 +318,12 @@ def test_step(rep, step):
             if c not in live]
     bad += [f"check {c} is tied to an exercise and skipped in workshop trees" for c in skips
             if any(c in cs for cs in ties.values())]
+    import harness                                     # ties_of put common/test on the path
+    guards = harness.exercise_guards(harness.load_group(step))
+    bad += [f"exercise_guard names exercise {n}, which steps/{step} does not mark" for n in guards
+            if n not in found]
+    bad += [f"exercise {n}'s guard {c} is a check {step} does not run" for n, cs in guards.items()
+            for c in cs if c not in live]
     if not rep.line(f"{label}/ties", not bad, "; ".join(bad)):
         return
     tied = {c for n in found for c in ties[n]}

@@ -974,6 +974,25 @@ def exercise(name, *checks):
     ties[name] += [c for c in checks if c not in ties[name]]
 
 
+def exercise_guard(name, *checks):
+    """Declare checks that watch exercise `name` without being able to prove it: they pass with
+    its stand-in (the stand-in is slow, not wrong: step 09's fastpaths fall back to the slowpath)
+    but fail when the reader's code is wrong in some ways. `make check` reports them under the
+    exercise with its tied checks; `make test-exercises` does not require them to fail with the
+    stand-in (a guard may be tied to another exercise too)."""
+    group = _current("exercise_guard()")
+    if not checks:
+        raise CheckError(f"{os.path.relpath(group.path, TOP)}: exercise_guard({name!r}) names no check")
+    guards = group.__dict__.setdefault("exercise_guards", {})
+    guards.setdefault(name, [])
+    guards[name] += [c for c in checks if c not in guards[name]]
+
+
+def exercise_guards(group):
+    """{exercise: [check, ...]} of the guard checks step `group` declares (exercise_guard)."""
+    return {n: list(cs) for n, cs in getattr(group, "exercise_guards", {}).items()}
+
+
 def exercise_skip(name, reason):
     """Leave check `name` out of the step's workshop trees (`make check` there, and the stand-in
     runs of `make test-exercises`): for a check that cannot hold once the reader's code is in,

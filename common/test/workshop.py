@@ -45,6 +45,14 @@ def ties_of(step):
     return harness.exercise_ties(group, harness.resolve(group, harness.Step(step)))
 
 
+def guards_of(step):
+    """{exercise: [check, ...]} of the guard checks the step declares (exercise_guard)."""
+    try:
+        return harness.exercise_guards(harness.load_group(step))
+    except Exception:
+        return {}
+
+
 def skips_of(step):
     """{check: reason} of the checks the step leaves out of its workshop trees."""
     try:
@@ -80,13 +88,16 @@ def run_checks(step, only=None, workers=None):
     return results, passed, failed
 
 
-def report(step, results, ties, meta):
-    """One line per exercise: how many of the checks tied to it pass; where its TODO is."""
+def report(step, results, ties, meta, guards=None):
+    """One line per exercise: how many of the checks that watch it (those tied to it, then its
+    guards) pass; where its TODO is."""
     lines = []
+    guards = guards or {}
     exercises = meta.get("exercises") or [{"name": n} for n in sorted(ties)]
     for ex in exercises:
         name = ex["name"]
         tied = [c for c in ties.get(name, []) if c in results]
+        tied += [c for c in guards.get(name, []) if c in results and c not in tied]
         good = [c for c in tied if results[c][0]]
         line = f"exercise {name}: {len(good)} of {len(tied)} checks pass"
         bad = [c for c in tied if not results[c][0]]
@@ -119,7 +130,7 @@ def main():
     results, passed, failed = run_checks(args.step, only, args.j)
     if args.what == "check":
         print()
-        for line in report(args.step, results, ties, load_meta()):
+        for line in report(args.step, results, ties, load_meta(), guards_of(args.step)):
             print(line)
     if args.json:
         with open(args.json, "w", encoding="utf-8") as f:
