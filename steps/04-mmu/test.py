@@ -82,8 +82,9 @@ def pt_unmapped(step):
 @check("w-xor-x-in-the-tables")
 def w_xor_x(step):
     """Every descriptor reachable from l1_kernel, read from guest memory: nothing writable is
-    executable at EL1, nothing is reachable from EL0, .text is read-only and executable, and
-    the two guard pages are not mapped."""
+    executable at EL1, nothing is reachable from EL0 (neither AP[1], EL0 access, nor UXN clear:
+    EL0 may execute a page it cannot read, Arm ARM D5, "Memory access control"), .text is
+    read-only and executable, and the two guard pages are not mapped."""
     leaves = []
     with console(step) as m:
         def walk(table, level, va):
@@ -101,11 +102,13 @@ def w_xor_x(step):
     text, rodata = step.sym("__text_start"), step.sym("__rodata_start")
     bad = []
     for va, d in leaves:
-        writable, pxn, el0 = not d >> 7 & 1, d >> 53 & 1, d >> 6 & 1
+        writable, pxn, el0, uxn = not d >> 7 & 1, d >> 53 & 1, d >> 6 & 1, d >> 54 & 1
         if writable and not pxn:
             bad.append(f"{va:#x} is writable and executable ({d:#x})")
         if el0:
             bad.append(f"{va:#x} is reachable from EL0 ({d:#x})")
+        elif not uxn:
+            bad.append(f"{va:#x} is executable at EL0: UXN is clear ({d:#x})")
         if text <= va < rodata and (writable or pxn):
             bad.append(f"{va:#x} (.text) is not read-only and executable ({d:#x})")
     mapped = {va for va, _ in leaves}
