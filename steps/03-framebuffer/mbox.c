@@ -75,7 +75,7 @@ uint32_t *mbox_add_tag(struct mbox_msg *m, uint32_t tag, uint32_t value_words)
 /* ANCHOR: mbox_io */
 static struct mbox_stats stats;
 
-// EXERCISE: mbox_exchange: post `bus | channel` (the buffer's bus address in bits 31:4, the channel in bits 3:0) and wait for the firmware's answer, the same word back (Raspberry Pi firmware wiki, "Mailboxes": write MBOX1_WRITE only while MBOX1_STATUS has FULL clear, read MBOX0_READ only while MBOX0_STATUS has EMPTY clear); first read mailbox 0 empty, counting each word in stats.stale, and skip words that are not yours, counting them in stats.foreign; give up with MBOX_ERR_TIMEOUT after MBOX_TIMEOUT_MS (timer_count, timer_frequency); mmio_barrier before the first access and after the last
+// EXERCISE: mbox_exchange: post `bus | channel` (the buffer's bus address in bits 31:4, the channel in bits 3:0) and wait for the firmware's answer, the same word back (Raspberry Pi firmware wiki, "Mailboxes": write MBOX1_WRITE only while MBOX1_STATUS has FULL clear, read MBOX0_READ only while MBOX0_STATUS has EMPTY clear); first empty mailbox 0 by reading it, counting each word in stats.stale, and skip words that are not yours, counting them in stats.foreign; give up with MBOX_ERR_TIMEOUT after MBOX_TIMEOUT_MS (timer_count, timer_frequency); mmio_barrier before the first access and after the last
 /* Spin until (status & mask) == 0; false if the deadline (a timer count) passes first. */
 static bool mbox_wait_clear(uintptr_t status, uint32_t mask, uint64_t deadline)
 {
