@@ -15,7 +15,8 @@ from boot import start as boot_start
 from console import command, console
 from devices import (AUX_MU_BAUD, MBOX1_WRITE, QEMU_CORE_CLOCK, baud_divisor,
                      stopped_store, mbox0_empty)
-from harness import PROMPT, CheckFailed, check, expect_eq, expect_true, extends, facts, retire
+from harness import (PROMPT, CheckFailed, check, exercise, expect_eq, expect_true, extends, facts,
+                     retire)
 from png import read_png, write_png
 from screen import (BG, FG, PALETTE, PROMPT_TEXT, cell_diff, expected_cell, font, grab,
                     mask_clock, read_text, terminal_model, without_clock)
@@ -324,3 +325,17 @@ def mbox_late_and_foreign(step):
         out = command(m, "info")
         want = "mbox      1 stale replies drained, 1 for another buffer or channel"
         expect_true(want in out, f"info: {want!r}: {out!r}")
+
+
+# ---- The exercises of this step (workshop mode: `make exercise STEP=03`) ----------------------
+# mbox_exchange: with its stand-in no message is ever answered (MBOX_ERR_TIMEOUT at once, as if
+# the VideoCore were silent), so the kernel runs as no-framebuffer-serial-only simulates: no
+# board facts in the banner or `info`, no screen, `fb` and `mbox` refused, and the mini UART's
+# divisor never recomputed for the core clock. draw_glyph: with its stand-in nothing is drawn,
+# so every check that reads text off the screen fails (mbox-refused-resolution reads its
+# message there), and they fail under mbox_exchange's stand-in too (no screen at all).
+SCREEN_CHECKS = ("glyph-cell-from-font", "golden-image", "scroll-100-lines", "colours",
+                 "uart-and-screen-agree", "mbox-refused-resolution")
+exercise("mbox_exchange", "banner", "info", "fb-command", "mbox-tag-errors", "bench-figures",
+         "uart-divisor-from-core-clock", "mbox-late-and-foreign-replies", *SCREEN_CHECKS)
+exercise("draw_glyph", *SCREEN_CHECKS)

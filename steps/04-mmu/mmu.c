@@ -80,12 +80,22 @@
 /* ANCHOR: prot */
 /* The kinds of kernel mapping. Every one is global (nG = 0), has AF set, and is reachable
  * from EL1 only (AP[1] = 0); W^X: nothing is both writable and executable. */
+// EXERCISE: prot: give each kind of kernel mapping its descriptor attribute bits (Arm ARM D5.3, "VMSAv8-64 translation table format descriptors", the block and page descriptors' attribute fields; D5, "Memory access control", for AP[2:1], PXN and UXN): AF set, AttrIndx naming the MAIR_EL1 byte of its memory type (MT_NORMAL, MT_DEVICE, MT_NORMAL_NC), Normal memory inner shareable, EL0 shut out, UXN everywhere; .text `r-x`, .rodata `r--`, data `rw-`, the peripherals `rw-` Device-nGnRnE, the framebuffer `rw-` Normal non-cacheable; nothing writable is executable
 #define PROT_NORMAL   (PTE_AF | PTE_SH_INNER | PTE_ATTRINDX(MT_NORMAL) | PTE_UXN)
 #define PROT_TEXT     (PROT_NORMAL | PTE_AP_RO)              /* r-x */
 #define PROT_RODATA   (PROT_NORMAL | PTE_AP_RO | PTE_PXN)    /* r-- */
 #define PROT_DATA     (PROT_NORMAL | PTE_PXN)                /* rw- */
 #define PROT_DEVICE   (PTE_AF | PTE_ATTRINDX(MT_DEVICE) | PTE_PXN | PTE_UXN)   /* rw-, MMIO */
 #define PROT_FB       (PTE_AF | PTE_SH_INNER | PTE_ATTRINDX(MT_NORMAL_NC) | PTE_PXN | PTE_UXN)
+// EXERCISE_STANDIN: prot
+// /* Everything the same: Normal write-back, read-write, executable (AF set, or nothing boots) */
+// #define PROT_NORMAL   (PTE_AF | PTE_ATTRINDX(MT_NORMAL))
+// #define PROT_TEXT     PROT_NORMAL
+// #define PROT_RODATA   PROT_NORMAL
+// #define PROT_DATA     PROT_NORMAL
+// #define PROT_DEVICE   PROT_NORMAL
+// #define PROT_FB       PROT_NORMAL
+// EXERCISE_END: prot
 /* ANCHOR_END: prot */
 
 /* ANCHOR: tables */

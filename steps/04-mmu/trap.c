@@ -50,6 +50,7 @@ struct trap_frame boot_frame __attribute__((aligned(16)));
 /* A name for each exception class this kernel can meet. */
 static const char *ec_name(uint64_t ec)
 {
+    // EXERCISE: esr_decode: turn the syndrome into words (Arm ARM D13, "ESR_EL1"): here, a name for each exception class ESR_EL1.EC (its table of EC values), at least those of the EC_ constants above and "unexpected class" for the rest (the checks read "undefined instruction (unknown reason)" for 0x00, "instruction abort, same EL" for 0x21, "data abort, same EL" for 0x25); in print_fsc below, what a data or instruction abort's fault status code DFSC/IFSC means
     switch (ec) {
     case EC_UNKNOWN:     return "undefined instruction (unknown reason)";
     case 0x01:           return "wfi/wfe trapped";
@@ -70,6 +71,10 @@ static const char *ec_name(uint64_t ec)
     case EC_BRK64:       return "brk instruction";
     default:             return "unexpected class";
     }
+    // EXERCISE_STANDIN: esr_decode
+    //     (void)ec;
+    //     return "unexpected class";
+    // EXERCISE_END: esr_decode
 }
 /* ANCHOR_END: esr */
 
@@ -78,6 +83,7 @@ static const char *ec_name(uint64_t ec)
  * below are the translation level at which the walk stopped. */
 static void print_fsc(uint64_t fsc)
 {
+    // EXERCISE: esr_decode: print what the fault status code DFSC/IFSC (ESR_EL1.ISS bits 5:0; Arm ARM D13, "ESR_EL1", the ISS encoding for an exception from a Data Abort, and from an Instruction Abort) means: codes 0b0000LL to 0b0011LL as "address size fault", "translation fault", "access flag fault" or "permission fault" followed by ", level L"; 0x10 "synchronous external abort"; 0x14-0x17 "external abort on a table walk, level L"; 0x21 "alignment fault"; 0x30 "TLB conflict abort"; anything else "fault status 0x.."
     static const char *const family[4] = {
         "address size fault", "translation fault", "access flag fault", "permission fault",
     };
@@ -93,6 +99,9 @@ static void print_fsc(uint64_t fsc)
         kprintf("TLB conflict abort");
     else
         kprintf("fault status 0x%lx", fsc);
+    // EXERCISE_STANDIN: esr_decode
+    //     kprintf("fault status 0x%lx", fsc);
+    // EXERCISE_END: esr_decode
 }
 /* ANCHOR_END: fsc */
 
