@@ -20,7 +20,7 @@ from boot import function_at, start
 from console import CTRL_C, command, console, output_of
 from ticks import (CNTFRQ, IC_ENABLE_1, SYSTIMER_CLO, SYSTIMER_CS, WFI, rx_counts, tick_hz,
                    uptime)
-from harness import (PROMPT, TOP, CheckFailed, check, expect_eq, expect_true, extends,
+from harness import (PROMPT, TOP, CheckFailed, check, exercise, expect_eq, expect_true, extends,
                      facts)
 from screen import BG, FG, font, grab, read_text
 
@@ -268,3 +268,14 @@ def bench(step):
     expect_true(0 < glyph < 20_000 and glyph < char < 40_000 and 0 < scroll < 8_000_000,
                 f"bench figures out of range: {char}, {glyph}, {scroll}")
     expect_true(all(v > 0 for v in rows.values()), f"a figure is 0: {rows}")
+
+
+# ---- The exercises of this step (workshop mode: `make exercise STEP=05`) ----------------------
+# tick_deadline (timer.c): the stand-in sets each deadline a period from "now", so the tick
+# keeps going (the clock, uptime and typing checks pass) but drifts: the deadline in guest
+# memory is no longer a whole number of periods after the start.
+# irq_dispatch (irq.c): the stand-in dispatches the tick and takes anything behind the GPU
+# line for the mini UART, so the console works; `irq test`'s irq 35 is then neither handled
+# nor masked, and comes back at every eret: the kernel never reaches the console again.
+exercise("tick_deadline", "tick-count-through-the-monitor")
+exercise("irq_dispatch", "unhandled-irq-reported-once")

@@ -34,6 +34,7 @@ struct timer_tick timer_tick;
 static void timer_irq(unsigned irq)
 {
     (void)irq;
+    // EXERCISE: tick_deadline: count every deadline that has passed (timer_tick.deadline, a whole number of periods after timer_tick.start; more than one if IRQs were masked for longer than a period, none if the line had not dropped yet) and move the deadline on by that many whole periods, never from "now"; then write it to CNTP_CVAL_EL0, the 64-bit compare value (Arm ARM D13, "CNTP_CVAL_EL0": the condition, and the interrupt, hold while the counter is at or past it), and isb before returning (Arm ARM C6, "ISB"). The check tick-count-through-the-monitor wants deadline == start + (ticks + 1) * period at every moment
     uint64_t now = timer_count();
     if (now < timer_tick.deadline)
         return;                        /* spurious: the line had not dropped yet */
@@ -42,6 +43,14 @@ static void timer_irq(unsigned irq)
     sysreg_write(cntp_cval_el0, timer_tick.deadline);
     isb();                             /* the write has taken effect before eret */
     timer_tick.ticks += passed;
+    // EXERCISE_STANDIN: tick_deadline
+    //     /* Stand-in: one tick, and the next deadline a period from now. It keeps the tick
+    //      * going, but every tick adds the time it took to get here: the tick drifts. */
+    //     timer_tick.deadline = timer_count() + timer_tick.period;
+    //     sysreg_write(cntp_cval_el0, timer_tick.deadline);
+    //     isb();
+    //     timer_tick.ticks += 1;
+    // EXERCISE_END: tick_deadline
 }
 /* ANCHOR_END: timer_irq */
 

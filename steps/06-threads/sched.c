@@ -42,6 +42,7 @@ static struct {
 /* ANCHOR_END: sched_state */
 
 /* ANCHOR: bitmap */
+// EXERCISE: ready_bitmap: keep the two-level bitmap of sched_state (bit p % 64 of bitmap[p / 64] set while ready[p] is not empty, bit w of bitmap_top while bitmap[w] is not 0): bitmap_set and bitmap_clear, which the queue functions call when a queue gains its first thread or loses its last; and highest_ready, the highest ready priority from the bitmap alone, two count-leading-zeros away (__builtin_clzll, the CLZ instruction: Arm ARM C6, "CLZ"; clz of 0 is undefined in C, and choose_thread calls it only when bitmap_top is not 0). No loops: the invariant of a debug build compares the bitmap with the queues, and bench's yield has a goal of 250 instructions
 static void bitmap_set(unsigned prio)
 {
     sched.bitmap[prio / 64] |= UL(1) << (prio % 64);
@@ -62,6 +63,32 @@ static unsigned highest_ready(void)
     unsigned word = 63 - (unsigned)__builtin_clzll(sched.bitmap_top);
     return word * 64 + 63 - (unsigned)__builtin_clzll(sched.bitmap[word]);
 }
+// EXERCISE_STANDIN: ready_bitmap
+// /* Stand-in: bitmap_top only says "some queue is not empty", the bitmap's words stay 0,
+//  * and the highest ready priority is found by looking at the queues, one by one. */
+// static void bitmap_set(unsigned prio)
+// {
+//     (void)prio;
+//     sched.bitmap_top = 1;
+// }
+//
+// static void bitmap_clear(unsigned prio)
+// {
+//     (void)prio;
+//     sched.bitmap_top = 0;
+//     for (unsigned p = 0; p < SCHED_PRIORITIES; p++)
+//         if (sched.ready[p].head)
+//             sched.bitmap_top = 1;
+// }
+//
+// static unsigned highest_ready(void)
+// {
+//     unsigned p = SCHED_PRIORITIES - 1;
+//     while (!sched.ready[p].head)
+//         p--;
+//     return p;
+// }
+// EXERCISE_END: ready_bitmap
 /* ANCHOR_END: bitmap */
 
 /* ANCHOR: queues */
@@ -173,6 +200,7 @@ void sched_tick(void)
     struct tcb *cur = sched.current;
 
     cur->ticks_used++;
+    // EXERCISE: round_robin: the round among equals (seL4 manual, "Threads and Execution", "Scheduling": round-robin within a priority, a timeslice of ticks each). In sched_tick: a running thread (not the idle one, whose state is Idle) uses up one tick of its timeslice; when none is left it gets a whole new one (SCHED_TIMESLICE), goes to the back of its priority's queue (queue_append) and the next exit from the kernel chooses again (sched.choose). In sched_yield: the same at once, whatever is left of the timeslice, except that a thread that has just blocked itself (its state is no longer Running) joins no queue
     if (cur->state != THREAD_RUNNING)
         return;                       /* the idle thread has no timeslice */
     if (--cur->timeslice > 0)
@@ -180,6 +208,11 @@ void sched_tick(void)
     cur->timeslice = SCHED_TIMESLICE;
     queue_append(cur);
     sched.choose = true;
+    // EXERCISE_STANDIN: round_robin
+    //     /* Stand-in: the timeslice is counted, and nothing happens when it runs out. */
+    //     if (cur->state == THREAD_RUNNING && --cur->timeslice == 0)
+    //         cur->timeslice = SCHED_TIMESLICE;
+    // EXERCISE_END: round_robin
 }
 /* ANCHOR_END: sched_tick */
 
@@ -194,10 +227,17 @@ void sched_yield(void)
 {
     struct tcb *cur = sched.current;
 
+    // EXERCISE: round_robin
     cur->timeslice = SCHED_TIMESLICE;
     if (cur->state == THREAD_RUNNING)
         queue_append(cur);
     sched.choose = true;
+    // EXERCISE_STANDIN: round_robin
+    //     /* Stand-in: choose again. The current thread, still in no queue, goes back to the
+    //      * front of its own (choose_thread) and is chosen again: it yields to itself. */
+    //     (void)cur;
+    //     sched.choose = true;
+    // EXERCISE_END: round_robin
 }
 /* ANCHOR_END: sched_yield */
 
