@@ -867,15 +867,21 @@ def fold(line, width=PRINT_COLUMNS, indent=PRINT_INDENT):
     return "\n".join(rows)
 
 
+_CODE = re.compile(r'(<code class="sourceCode[^"]*">)(.*?)(</code>)', re.S)
+
+
 def cmd_print(src, dst):
     """Pandoc's HTML for paper, made light for WeasyPrint, which lays out every inline box and
-    block: the empty link before each listing line goes, and so does the span around the line
-    (a long line is folded here instead, see fold()), and so does the colour of every kind of
-    token but comments (black on paper). Each of those was a box: about 15,000 line blocks and
-    67,000 token spans took 50 of the PDF's 65 s of CPU (step 09's book)."""
+    block. A listing comes as plain text with its comments marked (book/finish.lua does that for
+    paper and the EPUB instead of Pandoc's highlighter); a line longer than the page is folded
+    here, see fold(). Should a listing still come highlighted, the empty link before each line,
+    the span around the line and the colour of every kind of token but comments go: each was a
+    box, about 15,000 line blocks and 67,000 token spans, 50 of the PDF's 65 s of CPU."""
     html = _LINE_LINK.sub("", src.read())
     html = _TOKEN.sub(r"\1", html)
-    dst.write(_CODE_LINE.sub(lambda m: fold(m.group(1)), html))
+    html = _CODE_LINE.sub(lambda m: m.group(1), html)
+    dst.write(_CODE.sub(lambda m: m.group(1) + "\n".join(fold(line) for line in m.group(2).split("\n"))
+                        + m.group(3), html))
 
 
 # ------------------------------------------------------------------------------------------

@@ -664,9 +664,11 @@ def edit_shows(_):
 @check("figures made by the build", cost=15, needs=("html-builds",))
 def figures(_):
     """In a copy of the tree: a Graphviz figure and a QEMU screenshot of the first step, made
-    by the rules book/README.md describes, appear in the chapter that shows them."""
+    by the rules book/README.md describes, appear in the chapter that shows them (the last
+    numbered one: a chapter is rebuilt when an earlier one changes, so the last costs least)."""
     numbered = [c for c in chapters() if re.match(r"^\d\d-", c) and not c.startswith("00-")]
     expect_true(numbered, "no numbered chapter to put figures in")
+    numbered = numbered[::-1]
     first = booktool.steps(TOP)[0]
     with tempfile.TemporaryDirectory(prefix="book-figures-") as tmp:
         tree = copy_tree(tmp)
