@@ -300,6 +300,8 @@ def fastpath_taken(step):
     on this kernel: both halves of the round trip take the fastpath (the slowpath's Call or
     ReplyRecv adds about 250 each; 387 with both fastpaths, about 900 with neither)."""
     rows = bench_rows(step)
+    if "violated" in step.symbols:
+        return                         # a debug build (DEBUG=1): its checks cost thousands
     expect_true(rows["call-replyrecv"] <= 500,
                 f"a Call+ReplyRecv round trip costs {rows['call-replyrecv']} instructions, more "
                 f"than 500: one of the two (or both) took the slowpath (fastpath_call and "
