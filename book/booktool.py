@@ -818,12 +818,6 @@ def cmd_files(root, frm, to):
 PRINT_COLUMNS = 100
 PRINT_INDENT = 4
 
-_LINE_LINK = re.compile(r'<a href="#cb\d+-\d+" aria-hidden="true" tabindex="-1"></a>')
-_TOKEN = re.compile(r'<span class="(?:al|an|at|bn|bu|cf|ch|cn|cv|do|dt|dv|er|ex|fl|fu|im|in|kw|op'
-                    r'|ot|pp|re|sc|ss|st|va|vs|wa)">([^<]*)</span>')
-_CODE_LINE = re.compile(r'<span id="cb\d+-\d+">(.*?)</span>(?=\n|</code>)')
-
-
 def fold(line, width=PRINT_COLUMNS, indent=PRINT_INDENT):
     """One listing line of HTML (text, entities and <span class="co"> comments) folded into
     rows of at most `width` columns: at the last space that fits, else at `width`; each row
@@ -832,14 +826,9 @@ def fold(line, width=PRINT_COLUMNS, indent=PRINT_INDENT):
     parts = re.findall(r"<[^>]*>|&[#\w]+;|.", line, re.S)   # tags, entities, characters
     if sum(1 for p in parts if not p.startswith("<")) <= width:
         return line
-    rows, row, cols, opened, last_space = [], [], 0, [], None
+    rows, row, cols, last_space = [], [], 0, None
     for p in parts:
-        if p.startswith("</"):
-            opened.pop()
-            row.append(p)
-            continue
         if p.startswith("<"):
-            opened.append(p)
             row.append(p)
             continue
         if cols == width:
@@ -871,15 +860,12 @@ _CODE = re.compile(r'(<code class="sourceCode[^"]*">)(.*?)(</code>)', re.S)
 
 
 def cmd_print(src, dst):
-    """Pandoc's HTML for paper, made light for WeasyPrint, which lays out every inline box and
-    block. A listing comes as plain text with its comments marked (book/finish.lua does that for
-    paper and the EPUB instead of Pandoc's highlighter); a line longer than the page is folded
-    here, see fold(). Should a listing still come highlighted, the empty link before each line,
-    the span around the line and the colour of every kind of token but comments go: each was a
-    box, about 15,000 line blocks and 67,000 token spans, 50 of the PDF's 65 s of CPU."""
-    html = _LINE_LINK.sub("", src.read())
-    html = _TOKEN.sub(r"\1", html)
-    html = _CODE_LINE.sub(lambda m: m.group(1), html)
+    """Pandoc's HTML for paper, with every listing line folded to the page's width (fold()).
+    A listing comes as plain text with its comments marked: book/finish.lua writes it so for
+    paper and the EPUB instead of Pandoc's highlighter, whose line and token spans were boxes
+    WeasyPrint laid out one by one (about 15,000 and 67,000, 50 of the PDF's 65 s of CPU). The
+    check "listings fit the paper" fails if a highlighted listing still reaches print.html."""
+    html = src.read()
     dst.write(_CODE.sub(lambda m: m.group(1) + "\n".join(fold(line) for line in m.group(2).split("\n"))
                         + m.group(3), html))
 

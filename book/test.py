@@ -177,8 +177,10 @@ def builds(_):
 @check("listings fit the paper", needs=("builds",))
 def listings_fit_paper(_):
     """In print.html (what WeasyPrint lays out) every listing line has at most 100 columns, so
-    none wraps without its hanging indent; booktool.fold keeps every character and the comment
-    spans (a line cut inside a comment is closed and opened again)."""
+    none wraps without its hanging indent; no listing was highlighted by Pandoc (book/finish.lua
+    writes every language the book uses as plain text with its comments marked: a new language
+    belongs in its table); booktool.fold keeps every character and the comment spans (a line cut
+    inside a comment is closed and opened again)."""
     import html as htmlmod
     built_pdf()
     with open(os.path.join(BOOK, "print.html"), encoding="utf-8") as f:
@@ -188,6 +190,9 @@ def listings_fit_paper(_):
     long = [line for code in listings for line in code.split("\n")
             if len(htmlmod.unescape(re.sub(r"<[^>]*>", "", line))) > booktool.PRINT_COLUMNS]
     expect_eq(long[:3], [], "listing lines of print.html longer than the page")
+    highlighted = sorted(set(re.findall(r'<code class="sourceCode ([\w-]+)"><span id="cb', page)))
+    expect_eq(highlighted, [], "languages Pandoc highlighted in print.html (add them to "
+                               "book/finish.lua's LANGS)")
     line = "x = 1;   " + '<span class="co">/* ' + "word " * 40 + "&lt;end&gt; */</span>"
     rows = booktool.fold(line).split("\n")
     expect_eq(len(rows), 3, f"rows of a 218-column line: {rows}")
