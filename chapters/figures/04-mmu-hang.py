@@ -28,7 +28,8 @@ import re
 import subprocess
 import sys
 import tempfile
-import time
+
+import qemugdb  # chapters/figures/qemugdb.py, beside this file
 
 TOP = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 sys.path.insert(0, os.path.join(TOP, "common", "test"))
@@ -86,20 +87,9 @@ def main():
     vector = step.pa(step.sym("early_vectors")) + 0x200   # current EL with SP_EL1, synchronous
     first = first_fault(step)
     with tempfile.TemporaryDirectory(prefix="04-mmu-hang-") as tmp:
-        sock, log = os.path.join(tmp, "gdb.sock"), os.path.join(tmp, "qemu.log")
-        qemu = subprocess.Popen(
-            [os.environ.get("QEMU", "qemu-system-aarch64"), "-M", "raspi3b",
-             "-kernel", step.img, "-serial", "null", "-serial", "null",
-             "-display", "none", "-no-reboot", "-S", "-icount", "shift=0",
-             "-d", "int,mmu,guest_errors", "-D", log,
-             "-chardev", f"socket,id=gdb0,path={sock},server=on,wait=off", "-gdb", "chardev:gdb0"],
-            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-        try:
-            deadline = time.monotonic() + 30
-            while not os.path.exists(sock):
-                if qemu.poll() is not None or time.monotonic() > deadline:
-                    sys.exit(f"04-mmu-hang.py: QEMU did not start: {qemu.stderr.read().decode()}")
-                time.sleep(0.02)
+        log = os.path.join(tmp, "qemu.log")
+        with qemugdb.paused(step.img, tmp, "04-mmu-hang.py",
+                            ("-d", "int,mmu,guest_errors", "-D", log)) as sock:
             gdb = [os.environ.get("GDB", "gdb-multiarch"), "-q", "-nx", step.elf]
             hidden = ("set confirm off", "set pagination off", "set filename-display basename",
                       f"target remote {sock}", f"break *{enable:#x}", "continue",
@@ -114,9 +104,6 @@ def main():
                     "-ex", "echo @@end\\n", "-ex", "kill", "-ex", "quit"]
             r = subprocess.run(gdb, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                                timeout=60, cwd=tmp, stdin=subprocess.DEVNULL)
-        finally:
-            qemu.kill()
-            qemu.wait()
         with open(log) as f:
             logged = f.read().split("\n")
     out = r.stdout.split("\n")

@@ -24,6 +24,6 @@ B04_HANG := $(BOOK_GEN)/04-mmu-hang-log.md $(BOOK_GEN)/04-mmu-hang-monitor.md \
 BOOK_GENERATED += $(B04_HANG)
 
 $(B04_HANG) &: build/04-mmu/kernel8.img chapters/figures/04-mmu-hang.py common/test/harness.py \
-             common/test/boot.py
+             common/test/boot.py chapters/figures/qemugdb.py
 	@mkdir -p $(BOOK_GEN)
 	@python3 chapters/figures/04-mmu-hang.py 04-mmu $(BOOK_GEN)

@@ -27,7 +27,8 @@ import re
 import subprocess
 import sys
 import tempfile
-import time
+
+import qemugdb  # chapters/figures/qemugdb.py, beside this file
 
 TOP = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
@@ -51,19 +52,7 @@ def main():
 
     commands = [re.sub(r"\{line:([^}]+)\}", line_of, c) for c in args.commands]
     with tempfile.TemporaryDirectory(prefix="gdb-session-") as tmp:
-        sock = os.path.join(tmp, "gdb.sock")
-        qemu = subprocess.Popen(
-            [os.environ.get("QEMU", "qemu-system-aarch64"), "-M", "raspi3b",
-             "-kernel", os.path.join(build, "kernel8.img"), "-serial", "null", "-serial", "null",
-             "-display", "none", "-no-reboot", "-S", "-icount", "shift=0",
-             "-chardev", f"socket,id=gdb0,path={sock},server=on,wait=off", "-gdb", "chardev:gdb0"],
-            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-        try:
-            deadline = time.monotonic() + 30
-            while not os.path.exists(sock):
-                if qemu.poll() is not None or time.monotonic() > deadline:
-                    sys.exit(f"gdb-session.py: QEMU did not start: {qemu.stderr.read().decode()}")
-                time.sleep(0.02)
+        with qemugdb.paused(os.path.join(build, "kernel8.img"), tmp, "gdb-session.py") as sock:
             gdb = [os.environ.get("GDB", "gdb-multiarch"), "-q", "-nx",
                    os.path.join(build, "kernel8.elf"), "-ex", "set confirm off",
                    "-ex", "set filename-display basename"]
@@ -75,9 +64,6 @@ def main():
             gdb += ["-ex", "echo @@end\\n", "-ex", "quit"]
             r = subprocess.run(gdb, capture_output=True, text=True, timeout=60, cwd=tmp,
                                stdin=subprocess.DEVNULL)
-        finally:
-            qemu.kill()
-            qemu.wait()
     if r.returncode != 0 or r.stderr.strip():
         sys.exit(f"gdb-session.py: gdb failed ({r.returncode}):\n{r.stderr}")
     lines = [line.rstrip().expandtabs(8) for line in r.stdout.split("\n")]
