@@ -16,6 +16,7 @@ import sys
 from boot import start
 from console import command, console, output_of
 from harness import PROMPT, TOP, check, exercise, expect_eq, expect_true, extends, facts
+from threads import spawn
 from user import FAULT, Fault, resources, run_program, user_rows, wait_fault
 
 sys.path.insert(0, os.path.join(TOP, "common"))
@@ -155,10 +156,15 @@ for _kind, (_rx, _ec, _far) in FAULT_KINDS.items():
 @check("same-address-private-memory")
 def private_memory(step):
     """Two hellos started together each write their name at the same virtual address,
-    yield to each other, and each then finds its own name there."""
+    yield to each other, and each then finds its own name there. A spinner above them holds
+    both until they are made (the console's echo never falls inside a hello's line, and
+    neither can finish before the other starts); killing it lets them run."""
     with console(step) as m:
         since = len(m.transcript)
-        m.send(b"run hello alice\rrun hello bob\r")
+        spinner, _ = spawn(m, "spinner", step.define("process.h", "PRIO_USER") + 10)
+        command(m, "run hello alice")
+        command(m, "run hello bob")
+        command(m, f"kill {spinner}")
         for who in (b"alice", b"bob"):
             m.expect(re.compile(rb"hello, " + who + rb": my name at (0x[0-9a-f]+) is '(\w+)'"),
                      timeout=20, start=since)
