@@ -1,0 +1,129 @@
+/*
+ * tcb.h: threads. A thread is its thread control block (TCB): the registers it had when it
+ * last entered the kernel, its state, its priority, and its place in the scheduler's queues.
+ *
+ * The names and numbers are seL4's, so that later steps (IPC) only add to them. A kernel thread
+ * runs at EL1t ("EL1 using SP_EL0"), a user thread (step 07) at EL0 in an address space of its
+ * own; both enter the kernel through the same path and are scheduled alike.
+ */
+#ifndef TCB_H
+#define TCB_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "cap.h"
+#include "cnode.h"
+#include "trap.h"
+#include "vspace.h"
+
+/* ANCHOR: thread_state */
+/* seL4's thread states, with seL4's numbers (ThreadState_*). chapters/figures/06-threads-states.dot
+ * draws them, and the book's build checks that it names exactly these. */
+enum thread_state {
+    THREAD_INACTIVE = 0,              /* not running and not waiting: new, exited or killed */
+    THREAD_RUNNING = 1,               /* runnable: the current thread, or in a ready queue */
+    THREAD_RESTART = 2,               /* runnable; its system call starts again (step 09) */
+    THREAD_BLOCKED_ON_RECEIVE = 3,    /* waiting for a message on an endpoint (step 09) */
+    THREAD_BLOCKED_ON_SEND = 4,       /* waiting for a receiver on an endpoint (step 09) */
+    THREAD_BLOCKED_ON_REPLY = 5,      /* waiting for the answer to a Call (step 09) */
+    THREAD_BLOCKED_ON_NOTIFICATION = 6, /* waiting for a signal (step 10), or an interrupt */
+    THREAD_IDLE = 7,                  /* the idle thread, which runs when nothing else can */
+};
+#define THREAD_STATES 8
+/* ANCHOR_END: thread_state */
+
+/* ANCHOR: tcb */
+#define TCB_POOL_SIZE   64            /* kernel threads' TCBs; user threads' are objects */
+#define MAX_THREADS     1024          /* thread ids: `ps`, `kill` and `caps` name threads by them */
+#define TCB_NAME_MAX    16            /* bytes of a name, with its NUL */
+#define PRIO_MAX        255           /* priorities 0 (lowest) .. 255 (highest), as in seL4 */
+#define THREAD_STACK_SIZE 4096        /* SP_EL0 stack of each kernel thread but the console */
+
+struct process;
+struct notification;
+
+struct tcb {
+    struct trap_frame regs;           /* first: SP_EL1 points here while the thread runs */
+    enum thread_state state;
+    uint8_t priority;                 /* 0 .. PRIO_MAX */
+    uint8_t mcp;                      /* the highest priority it may give (seL4's MCP) */
+    bool in_use;                      /* taken from the pool, or made by Retype */
+    bool queued;                      /* in its priority's ready queue (sched.c) */
+    bool object;                      /* made by Retype (a kernel object), not from the pool */
+    uint32_t timeslice;               /* ticks left before it goes to the back of its queue */
+    struct tcb *next, *prev;          /* links in that queue, or in a notification's */
+    uint64_t ticks_used;              /* ticks that found it running: `ps` shows them */
+    uint32_t id;                      /* its number: `ps`, `kill`, `prio` name it */
+    char name[TCB_NAME_MAX];
+    uint64_t ipc_buffer;              /* its IPC buffer's user address (in the slot-4 frame) */
+    uint64_t fault_ep;                /* kept for seL4's Configure; faults are printed here */
+    struct process *process;          /* the program `run` or the boot started it as, or 0 */
+    /* Step 09: while it waits in an endpoint's queue (linked through next/prev). */
+    struct endpoint *blocked_on;
+    uint64_t ipc_badge;               /* a waiting sender: the badge of the cap it sends with */
+    uint8_t ipc_flags;                /* a waiting sender: IPC_CALL, IPC_GRANT, IPC_GRANT_REPLY */
+    /* Step 10: the notification it waits on (0 for the kernel's interrupt waiters, sched.c),
+     * and the one bound to it (TCB_BindNotification). */
+    struct notification *blocked_ntfn;
+    struct notification *bound_ntfn;
+};
+#define IPC_CALL         1u
+#define IPC_GRANT        2u
+#define IPC_GRANT_REPLY  4u
+/* ANCHOR_END: tcb */
+
+/* ANCHOR: tcb_object */
+/* A TCB object (1 KiB; seL4's are 2 KiB): 8 slots, then the TCB. The slots hold the caps
+ * the thread runs with, so that they cannot go while it uses them. */
+enum tcb_slot {
+    TCB_CSPACE = 0,                   /* its CSpace root: a CNode cap */
+    TCB_VSPACE = 1,                   /* its address space: a VSpace cap */
+    TCB_REPLY = 2, TCB_CALLER = 3,    /* step 09 */
+    TCB_IPC_BUFFER = 4,               /* the frame of its IPC buffer */
+    TCB_SLOTS = 8,
+};
+struct tcb_object {
+    struct cte slots[TCB_SLOTS];
+    struct tcb tcb;
+};
+_Static_assert(sizeof(struct tcb_object) <= 1 << TCB_BITS, "a TCB object is 1 KiB");
+
+static inline struct cte *tcb_slots(struct tcb *t)
+{
+    return (struct cte *)((char *)t - __builtin_offsetof(struct tcb_object, tcb));
+}
+static inline struct tcb *tcb_of(struct cap c)      /* the TCB a thread cap names */
+{
+    return &((struct tcb_object *)cap_obj(c))->tcb;
+}
+/* ANCHOR_END: tcb_object */
+
+/* ANCHOR: tcb_api */
+typedef void thread_entry(uint64_t arg);
+
+struct tcb *tcb_alloc(void);                    /* a free TCB, or 0 when the pool is empty */
+void tcb_free(struct tcb *t);
+struct tcb *tcb_by_id(uint64_t id);             /* the TCB in use with that id, or 0 */
+uint32_t tcb_free_count(void);                  /* free TCBs in the pool */
+uint32_t tcb_free_ids(void);                    /* free thread ids */
+bool tcb_id_take(struct tcb *t);                /* give t the lowest free id (false: none) */
+void tcb_setup(struct tcb *t, const char *name, thread_entry *entry, uint64_t arg,
+               void *stack_top, uint8_t priority);
+void *tcb_stack_top(const struct tcb *t);       /* the top of the pool stack of t's slot */
+struct tcb *thread_spawn(const char *name, thread_entry *entry, uint64_t arg, uint8_t priority);
+const char *thread_state_name(enum thread_state s);
+void thread_exit(void) __attribute__((noreturn));
+
+/* Step 08: TCB objects. */
+void tcb_object_init(struct tcb *t, const struct tcb *creator);  /* Retype made it */
+void tcb_finalise(struct tcb *t);               /* its last cap is gone */
+struct ipc_buffer *tcb_ipc_buffer(struct tcb *t);  /* its buffer, through the kernel's map */
+enum error tcb_invoke(struct invocation *inv);
+static inline uint64_t tcb_ttbr0(struct tcb *t)
+{
+    return vspace_ttbr0(tcb_slots(t)[TCB_VSPACE].cap);
+}
+/* ANCHOR_END: tcb_api */
+
+#endif

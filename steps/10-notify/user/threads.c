@@ -1,0 +1,74 @@
+/*
+ * threads.c: a root task's threads of its own (kv, ipctest, ipcfuzz): objects retyped from its
+ * first untyped into its CNode's empty slots, as init.c does for its worker, frames mapped in
+ * its address space, and a stopped thread with a CNode, a stack and an IPC buffer of its own.
+ * user.mk links it into those programs only.
+ */
+#include "threads.h"
+
+seL4_CPtr next_slot;
+static seL4_CPtr ut;
+static const char *who;
+
+void threads_init(const char *name)
+{
+    who = name;
+    next_slot = bootinfo->empty.start;
+    ut = bootinfo->untyped.start;
+}
+
+seL4_CPtr make(seL4_Word type, seL4_Word size_bits)
+{
+    seL4_CPtr slot = next_slot++;
+    seL4_Error e = seL4_Untyped_Retype(ut, type, size_bits, seL4_CapInitThreadCNode, 0, 0,
+                                       slot, 1);
+    if (e)
+        printf("%s: retype of type %lu: %s\n", who, type, error_name(e));
+    return e ? 0 : slot;
+}
+
+/* Map a frame read-write in the root's address space, making page tables as needed. */
+seL4_Error map(seL4_CPtr frame, seL4_Word va)
+{
+    for (;;) {
+        seL4_Error e = seL4_ARM_Page_Map(frame, seL4_CapInitThreadVSpace, va, seL4_ReadWrite,
+                                         seL4_ARM_Default_VMAttributes | seL4_ARM_ExecuteNever);
+        if (e != seL4_FailedLookup)
+            return e;
+        seL4_CPtr pt = make(seL4_ARM_PageTableObject, 0);
+        if (!pt || (e = seL4_ARM_PageTable_Map(pt, seL4_CapInitThreadVSpace, va,
+                                               seL4_ARM_Default_VMAttributes)))
+            return pt ? e : seL4_NotEnoughMemory;
+    }
+}
+
+/* Thread i, stopped: its TCB, CNode (slots 1 and 3 filled), stack and IPC buffer; it will
+ * start at entry(arg) at priority prio when resumed. */
+seL4_Error thread_new(struct thread *t, unsigned i, void (*entry)(seL4_Word),
+                      seL4_Word arg, seL4_Word prio)
+{
+    seL4_CPtr root = seL4_CapInitThreadCNode;
+    t->tcb = make(seL4_TCBObject, 0);
+    t->cnode = make(seL4_CapTableObject, 4);
+    seL4_CPtr stack = make(seL4_ARM_SmallPageObject, 0);
+    seL4_CPtr ipc = make(seL4_ARM_SmallPageObject, 0);
+    if (!t->tcb || !t->cnode || !stack || !ipc)
+        return seL4_NotEnoughMemory;
+    seL4_Word guard = seL4_CNode_CapData_new(0, 64 - 4).words[0];
+    seL4_UserContext regs = { .pc = (seL4_Word)entry, .sp = STACK_TOP(i), .x0 = arg };
+    seL4_Error e = map(stack, STACK_TOP(i) - 4096);
+    if (!e)
+        e = map(ipc, IPC_VA(i));
+    if (!e)
+        e = seL4_CNode_Copy(t->cnode, SLOT_TCB, 4, root, t->tcb, 64, seL4_AllRights);
+    if (!e)
+        e = seL4_CNode_Mint(t->cnode, SLOT_CNODE, 4, root, t->cnode, 64, seL4_AllRights, guard);
+    if (!e)
+        e = seL4_TCB_Configure(t->tcb, 0, t->cnode, guard, seL4_CapInitThreadVSpace, 0,
+                               IPC_VA(i), ipc);
+    if (!e)
+        e = seL4_TCB_SetPriority(t->tcb, seL4_CapInitThreadTCB, prio);
+    if (!e)
+        e = seL4_TCB_WriteRegisters(t->tcb, 0, 0, sizeof regs / sizeof(seL4_Word), &regs);
+    return e;
+}
