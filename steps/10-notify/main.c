@@ -132,31 +132,25 @@ static void park_other_cores(void)
 /* ANCHOR_END: park_other_cores */
 
 /* ANCHOR: interrupts_start */
-/* Every interrupt source masked, then the two this step handles: the tick and the mini
- * UART's receive interrupt. PSTATE.I (masked since boot.S) stays set: since step 06 the
+/* Every interrupt source masked, then the one the kernel handles itself: the tick. From step
+ * 10 the mini UART's interrupt is a user driver's (an IRQHandler cap). PSTATE.I (masked since boot.S) stays set: since step 06 the
  * kernel never unmasks IRQs itself, the first thread's eret does. */
 static void interrupts_start(void)
 {
     irq_init();
     if (timer_tick_start(TIMER_HZ) != 0)
         kprintf("timer: CNTFRQ_EL0 is %lu: no tick\n", (unsigned long)timer_frequency());
-    uart_rx_start();
 }
 /* ANCHOR_END: interrupts_start */
 
 /* ANCHOR: threads_start */
-extern char __boot_stack_top[];        /* link.ld */
-
-/* The idle thread (TCB 0), the console (TCB 1) and init, the first user program (TCB 2),
- * then the scheduler takes over. The console gets the boot stack, 16 KiB above a guard page:
- * kernel_main's frames on it are never needed again, since sched_start does not return. init
- * is above the console: it runs first, and is done before the console's first prompt. */
+/* The idle thread (TCB 0) and init, the first user program; then the scheduler takes over.
+ * From step 10 there is no console thread in the kernel: init starts the serial server and
+ * the console itself, in user space. */
 static void threads_start(void)
 {
     sched_init();
-    struct tcb *console = tcb_alloc(), *init;
-    tcb_setup(console, "console", console_run, 0, __boot_stack_top, PRIO_CONSOLE);
-    sched_resume(console);
+    struct tcb *init;
     const char *why = process_start(program_find("init"), "", PRIO_INIT, &init);
     if (why)
         kprintf("init: not started: %s\n", why);
@@ -187,7 +181,6 @@ void kernel_main(void)
     park_other_cores();
     interrupts_start();
     sysreg_write(cpacr_el1, CPACR_EL1_FPEN_TRAP_ALL);   /* FP/SIMD use is a fault */
-    kprintf("Type 'help' for the commands.\n");
 
     threads_start();
 }

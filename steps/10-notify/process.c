@@ -119,7 +119,6 @@ static const uint64_t kernel_pages[] = {
     UL(0x3F00B000),                    /* interrupt controller and mailbox */
     UL(0x3F100000),                    /* power management: the watchdog, for `reboot` */
     UL(0x3F200000),                    /* GPIO */
-    UL(0x3F215000),                    /* AUX: the mini UART (a driver's from step 10) */
 };
 /* ANCHOR_END: process_untypeds */
 

@@ -8,6 +8,7 @@
  * thread's stack and IPC buffer with the page tables to map them; gives the thread its own
  * CSpace (the new CNode) with a few caps in it; starts it; and prints what it made.
  */
+#include "system.h"
 #include "ulib.h"
 
 /* ANCHOR: init_find */
@@ -126,6 +127,6 @@ int main(const char *arg)
         e = seL4_TCB_Resume(tcb);
     printf("init: worker's CSpace filled, configured, resumed at priority %d: %s\n",
            WORKER_PRIO, error_name(e));
-    return 0;
+    system_start(next_slot);           /* step 10: the serial server, then the console */
 }
 /* ANCHOR_END: init */

@@ -33,10 +33,13 @@ $(USER_B)/%.S.o: $(STEP_DIR)/user/%.S | check-tools
 # information for gdb; the kernel carries NAME.elf, without it.
 $(USER_B)/%.debug.elf: $(USER_B)/%.c.o $(USER_LIB) $(STEP_DIR)/user/user.ld
 	$(LD) -nostdlib -static -no-pie -z max-page-size=4096 -T $(STEP_DIR)/user/user.ld \
-	    $(USER_LIB) $< $(filter $(USER_B)/threads.c.o,$^) -o $@
+	    $(USER_LIB) $< $(filter $(USER_PARTS),$^) -o $@
 
-# The programs that start threads of their own link threads.c too.
+# The programs that start threads of their own link threads.c too; from step 10 init also
+# links the serial server, the shell, and system.c, which starts them.
+USER_PARTS    := $(patsubst %,$(USER_B)/%.c.o,threads serial shell system)
 $(patsubst %,$(USER_B)/%.debug.elf,kv ipctest ipcfuzz): $(USER_B)/threads.c.o
+$(USER_B)/init.debug.elf: $(USER_PARTS)
 
 $(USER_B)/%.elf: $(USER_B)/%.debug.elf
 	$(OBJCOPY) --strip-debug $< $@
@@ -60,6 +63,6 @@ $(B)/programs.S.o: ASFLAGS += -Wa,-I$(USER_B)
 # seL4 library once, so warnings-as-errors check them all, the ones no program uses too.
 all: $(USER_B)/lib/check_stubs.c.o
 
-.SECONDARY: $(USER_ELFS:.elf=.debug.elf) $(USER_ELFS:.elf=.c.o) $(USER_LIB) $(USER_B)/threads.c.o $(USER_B)/lib/check_stubs.c.o
+.SECONDARY: $(USER_ELFS:.elf=.debug.elf) $(USER_ELFS:.elf=.c.o) $(USER_LIB) $(USER_PARTS) $(USER_B)/lib/check_stubs.c.o
 
 -include $(wildcard $(USER_B)/*.d)

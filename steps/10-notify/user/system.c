@@ -1,0 +1,103 @@
+/*
+ * system.c: what init does from step 10 on, after its demonstration of step 08: it builds
+ * the system the kernel no longer contains. It claims the mini UART's interrupt and page,
+ * starts the serial server as a thread of its own with both, and then becomes the console.
+ * The kernel, from here on, drives nothing but the timer and the interrupt controllers.
+ */
+#include "system.h"
+
+#include "serial.h"
+#include "shell.h"
+#include "threads.h"
+
+/* ANCHOR: system_consts */
+#define AUX_PA            0x3F215000UL  /* the mini UART's page (BCM2835 ARM Peripherals §2.1) */
+#define IRQ_AUX           61            /* irq.h's number: bank 1 bit 29, the AUX line */
+#define SERIAL_THREAD     2             /* threads.h's thread index (0 and 1 overlap the worker's pages) */
+#define SERIAL_PRIO       250           /* above every program: input is never kept waiting */
+#define SHELL_BADGE       SERIAL_BADGE_CLIENT(1)
+/* ANCHOR_END: system_consts */
+
+static void fail(const char *what, seL4_Error e)
+{
+    printf("init: %s: %s\n", what, error_name(e));
+    for (;;)
+        seL4_Yield();
+}
+
+/* ANCHOR: system_device_frame */
+/* A frame for the physical page `pa`, from the device untyped that covers it. Retype hands out
+ * an untyped's memory in order, so the pages before `pa` are retyped first, as frames into
+ * consecutive slots, and left unused (seL4's own libraries do the same). */
+static seL4_CPtr device_frame(seL4_Word pa)
+{
+    for (seL4_Word i = 0; i < bootinfo->untyped.end - bootinfo->untyped.start; i++) {
+        const seL4_UntypedDesc *d = &bootinfo->untypedList[i];
+        if (!d->isDevice || pa < d->paddr || pa >= d->paddr + (1UL << d->sizeBits))
+            continue;
+        seL4_Word before = (pa - d->paddr) / 4096;
+        seL4_CPtr first = next_slot;
+        next_slot += before + 1;
+        seL4_Error e = seL4_Untyped_Retype(bootinfo->untyped.start + i,
+                                           seL4_ARM_SmallPageObject, 0,
+                                           seL4_CapInitThreadCNode, 0, 0, first, before + 1);
+        if (e)
+            fail("the AUX page", e);
+        return first + before;
+    }
+    fail("the AUX page", seL4_FailedLookup);
+    return 0;
+}
+/* ANCHOR_END: system_device_frame */
+
+/* ANCHOR: system_start */
+void system_start(seL4_CPtr first_free_slot)
+{
+    threads_init("init");
+    next_slot = first_free_slot;
+
+    /* The interrupt: an IRQHandler cap for irq 61, and a notification it signals with badge
+     * SERIAL_BADGE_IRQ (the badge of the cap given to SetNotification). */
+    seL4_CPtr irq = next_slot++, ntfn = make(seL4_NotificationObject, 0);
+    seL4_CPtr irq_ntfn = next_slot++;
+    seL4_Error e = seL4_IRQControl_Get(seL4_CapIRQControl, IRQ_AUX, seL4_CapInitThreadCNode,
+                                       irq, 64);
+    if (!e)
+        e = seL4_CNode_Mint(seL4_CapInitThreadCNode, irq_ntfn, 64, seL4_CapInitThreadCNode,
+                            ntfn, 64, seL4_AllRights, SERIAL_BADGE_IRQ);
+    if (!e)
+        e = seL4_IRQHandler_SetNotification(irq, irq_ntfn);
+    if (e)
+        fail("the mini UART's interrupt", e);
+
+    /* The registers: the AUX page, mapped in init's address space (the server's too). A
+     * device frame is mapped as Device memory whatever the attributes say (vspace.c). */
+    seL4_CPtr aux = device_frame(AUX_PA);
+    e = seL4_ARM_Page_Map(aux, seL4_CapInitThreadVSpace, SERIAL_AUX_VA, seL4_ReadWrite,
+                          seL4_ARM_ExecuteNever);
+    if (e)
+        fail("mapping the AUX page", e);
+
+    /* The server: a thread with its own CNode holding its endpoint and the IRQHandler, the
+     * notification bound to its TCB, so one Recv waits for clients and the interrupt. */
+    seL4_CPtr ep = make(seL4_EndpointObject, 0), shell_cap = next_slot++;
+    struct thread t;
+    e = thread_new(&t, SERIAL_THREAD, serial_server, 0, SERIAL_PRIO);
+    if (!e)
+        e = seL4_CNode_Copy(t.cnode, SERIAL_SLOT_EP, 4, seL4_CapInitThreadCNode, ep, 64,
+                            seL4_AllRights);
+    if (!e)
+        e = seL4_CNode_Move(t.cnode, SERIAL_SLOT_IRQ, 4, seL4_CapInitThreadCNode, irq, 64);
+    if (!e)
+        e = seL4_TCB_BindNotification(t.tcb, ntfn);
+    if (!e)
+        e = seL4_CNode_Mint(seL4_CapInitThreadCNode, shell_cap, 64, seL4_CapInitThreadCNode,
+                            ep, 64, seL4_AllRights, SHELL_BADGE);
+    if (!e)
+        e = seL4_TCB_Resume(t.tcb);
+    if (e)
+        fail("starting the serial server", e);
+
+    shell_run(shell_cap);
+}
+/* ANCHOR_END: system_start */

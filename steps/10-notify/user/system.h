@@ -1,0 +1,11 @@
+/*
+ * system.h: init's second half from step 10 (system.c): the serial server, then the shell.
+ */
+#ifndef SYSTEM_H
+#define SYSTEM_H
+
+#include <sel4/sel4.h>
+
+void system_start(seL4_CPtr first_free_slot) __attribute__((noreturn));
+
+#endif
