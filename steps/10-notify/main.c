@@ -7,7 +7,6 @@
 
 #include "bench.h"
 #include "cache.h"
-#include "console.h"
 #include "fb.h"
 #include "irq.h"
 #include "kernel.h"
