@@ -149,9 +149,14 @@ static seL4_MessageInfo_t reader_answer(seL4_Word mr[4])
 void serial_server(seL4_Word arg)
 {
     (void)arg;
+    /* A fresh start (init may restart this thread after stopping it anywhere): no reader, an
+     * empty reply slot, the counts kept, and the irq acked in case it was left masked. */
+    reader_waiting = false;
+    seL4_CNode_Delete(SERIAL_SLOT_CNODE, SERIAL_SLOT_READER, 64);
     barrier();
     reg_write(AUX_MU_IER, AUX_MU_IER_RX | AUX_MU_IER_LINE);
     barrier();
+    seL4_IRQHandler_Ack(SERIAL_SLOT_IRQ);
 
     seL4_Word badge, mr[4];
     seL4_MessageInfo_t info = seL4_RecvWithMRs(SERIAL_SLOT_EP, &badge, &mr[0], &mr[1], &mr[2],

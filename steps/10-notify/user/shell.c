@@ -18,6 +18,7 @@
 #include "format.h"
 #include "kernel.h"
 #include "serial.h"
+#include "system.h"
 #include "ulib.h"
 
 /* ANCHOR: shell_io */
@@ -199,6 +200,7 @@ static void cmd_info(const char *args);
 static void cmd_echo(const char *args);
 static void cmd_lines(const char *args);
 static void cmd_hold(const char *args);
+static void cmd_serial(const char *args);
 
 static const struct command commands[] = {
     { "help",   "",           "this list",                                    cmd_help },
@@ -207,6 +209,7 @@ static const struct command commands[] = {
     { "lines",  "N",          "print N numbered lines (at most 10000)",       cmd_lines },
     { "hold",   "N",          "read no input until N more bytes came (fills the buffer)",
       cmd_hold },
+    { "serial", "restart",    "stop the serial server and start it again",    cmd_serial },
 };
 #define NCOMMANDS (sizeof commands / sizeof commands[0])
 /* ANCHOR_END: shell_commands */
@@ -336,6 +339,18 @@ static void cmd_hold(const char *args)
     seL4_CallWithMRs(server, seL4_MessageInfo_new(SERIAL_HOLD, 0, 0, 1), &mr[0], &mr[1],
                      &mr[2], &mr[3]);
     sh_printf("hold: done; %lu bytes dropped since boot\n", (unsigned long)(uint32_t)mr[0]);
+}
+
+/* serial restart: init stops its driver and starts it again; the console goes on. */
+static void cmd_serial(const char *args)
+{
+    if (!same(args, "restart")) {
+        sh_puts("usage: serial restart\n");
+        return;
+    }
+    flush();
+    seL4_Error e = system_restart_serial();
+    sh_printf("serial: server stopped and started again: %s\n", error_name(e));
 }
 /* ANCHOR_END: shell_cmds */
 

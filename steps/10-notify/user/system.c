@@ -50,6 +50,24 @@ static seL4_CPtr device_frame(seL4_Word pa)
 }
 /* ANCHOR_END: system_device_frame */
 
+/* ANCHOR: system_restart */
+static struct thread server;
+
+/* The console's `serial restart`: stop the server wherever it is, and start it again from its
+ * entry point, as init would restart a driver that failed. The shell is the only client and
+ * is not waiting on it (it runs this), so no Call is lost. */
+seL4_Error system_restart_serial(void)
+{
+    seL4_UserContext regs = { .pc = (seL4_Word)serial_server, .sp = STACK_TOP(SERIAL_THREAD) };
+    seL4_Error e = seL4_TCB_Suspend(server.tcb);
+    if (!e)
+        e = seL4_TCB_WriteRegisters(server.tcb, 0, 0, sizeof regs / sizeof(seL4_Word), &regs);
+    if (!e)
+        e = seL4_TCB_Resume(server.tcb);
+    return e;
+}
+/* ANCHOR_END: system_restart */
+
 /* ANCHOR: system_start */
 void system_start(seL4_CPtr first_free_slot)
 {
@@ -81,20 +99,20 @@ void system_start(seL4_CPtr first_free_slot)
     /* The server: a thread with its own CNode holding its endpoint and the IRQHandler, the
      * notification bound to its TCB, so one Recv waits for clients and the interrupt. */
     seL4_CPtr ep = make(seL4_EndpointObject, 0), shell_cap = next_slot++;
-    struct thread t;
-    e = thread_new(&t, SERIAL_THREAD, serial_server, 0, SERIAL_PRIO);
+    struct thread *t = &server;
+    e = thread_new(t, SERIAL_THREAD, serial_server, 0, SERIAL_PRIO);
     if (!e)
-        e = seL4_CNode_Copy(t.cnode, SERIAL_SLOT_EP, 4, seL4_CapInitThreadCNode, ep, 64,
+        e = seL4_CNode_Copy(t->cnode, SERIAL_SLOT_EP, 4, seL4_CapInitThreadCNode, ep, 64,
                             seL4_AllRights);
     if (!e)
-        e = seL4_CNode_Move(t.cnode, SERIAL_SLOT_IRQ, 4, seL4_CapInitThreadCNode, irq, 64);
+        e = seL4_CNode_Move(t->cnode, SERIAL_SLOT_IRQ, 4, seL4_CapInitThreadCNode, irq, 64);
     if (!e)
-        e = seL4_TCB_BindNotification(t.tcb, ntfn);
+        e = seL4_TCB_BindNotification(t->tcb, ntfn);
     if (!e)
         e = seL4_CNode_Mint(seL4_CapInitThreadCNode, shell_cap, 64, seL4_CapInitThreadCNode,
                             ep, 64, seL4_AllRights, SHELL_BADGE);
     if (!e)
-        e = seL4_TCB_Resume(t.tcb);
+        e = seL4_TCB_Resume(t->tcb);
     if (e)
         fail("starting the serial server", e);
 

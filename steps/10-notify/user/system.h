@@ -7,5 +7,6 @@
 #include <sel4/sel4.h>
 
 void system_start(seL4_CPtr first_free_slot) __attribute__((noreturn));
+seL4_Error system_restart_serial(void);   /* the console's `serial restart` */
 
 #endif
