@@ -280,11 +280,9 @@ static void cmd_help(const char *args)
     (void)args;
     for (size_t i = 0; i < NCOMMANDS; i++) {
         const struct command *c = &commands[i];
-        sh_printf("  %s %s", c->name, c->usage);
-        for (size_t n = strlen(c->name) + strlen(c->usage); n < 18; n++)
-            sh_putc(' ');
-        sh_printf("%s\n", c->help);
+        sh_printf("  %-6s %-11s %s\n", c->name, c->usage, c->help);
     }
+    sh_puts("Keys: Backspace, Ctrl-U erases the line, Ctrl-C abandons it.\n");
 }
 
 static void cmd_echo(const char *args)
