@@ -1027,7 +1027,7 @@ static void cmd_run(const char *args)
 
     if (len == 0) {
         kprintf("usage: run NAME [ARG], NAME one of init hello faults fuzz bench captest kv\n"
-                "    ipctest ipcfuzz ping ntfntest\n");
+                "    ipctest ipcfuzz ping ntfntest irqtest\n");
         return;
     }
     if (len >= sizeof name)
@@ -1038,7 +1038,7 @@ static void cmd_run(const char *args)
     const struct program *p = program_find(name);
     if (!p) {
         kprintf("run: there is no program '%s' (there are init, hello, faults, fuzz, bench,\n"
-                "    captest, kv, ipctest, ipcfuzz, ping, ntfntest)\n", name);
+                "    captest, kv, ipctest, ipcfuzz, ping, ntfntest, irqtest)\n", name);
         return;
     }
     struct tcb *t;
@@ -1094,6 +1094,9 @@ static void print_cap(struct cap c)
         break;
     case CAP_THREAD:
         kprintf(" 0x%08lx  thread %u (%s)", cap_pa(c), tcb_of(c)->id, tcb_of(c)->name);
+        break;
+    case CAP_IRQ_HANDLER:
+        kprintf(" irq %lu", (unsigned long)c.w0);
         break;
     default:
         break;
