@@ -1,11 +1,13 @@
 """Step 10 checks: notifications. ntfntest's cases (two badged Signals then one Wait, Poll with
 nothing pending, FIFO waiters woken one per Signal, Signal without Write, suspended waiters,
 TCB_BindNotification and a bound thread's Recv, a notification deleted under a waiter) answer
-as seL4 does. Steps 01-09's checks are inherited (they run against this step's kernel).
+as seL4 does; so do irqtest's (IRQControl_Get's refusals, an interrupt delivered once per Ack,
+IRQHandler_Clear, a line freed when its last IRQHandler cap goes). Steps 01-09's checks are
+inherited (they run against this step's kernel).
 """
 import re
 
-from console import console
+from console import command, console
 from harness import check, expect_eq, extends, facts
 from user import run_program, wait_fault
 
@@ -71,3 +73,88 @@ def ntfntest(step):
     lines = [ln for ln in out if ln.startswith("ntfntest: ") or ln.startswith("fault: ntfntest")]
     expect_eq(lines, expected_for(lines, NTFNTEST), "ntfntest's transcript")
     expect_eq(len(lines), len(NTFNTEST), "ntfntest's number of lines")
+
+
+# ---- Interrupts in user space: IRQControl and IRQHandler caps (interrupt.c) ------------------
+
+# What seL4 answers each case of user/irqtest.c; a fault line is a regex. The device is the
+# system timer's compare 1 (irq 33); a driver thread counts the signals it receives.
+IRQTEST = [
+    "irqtest: a driver (priority 90) waits on a notification, a bystander (80) on another; "
+    "this thread runs at 50",
+    "irqtest: IRQControl_Get of irq 1 (the kernel's tick): RevokeFirst",
+    "irqtest: IRQControl_Get of irq 8 (the cascade from the BCM2835 controller): RevokeFirst",
+    "irqtest: IRQControl_Get of irq 61 (the kernel console's mini UART): RevokeFirst",
+    "irqtest: IRQControl_Get of irq 96: RangeError 0..95",
+    "irqtest: IRQControl_Get of irq 33 (system timer compare 1): NoError",
+    "irqtest: IRQControl_Get of irq 33 again, to another slot: RevokeFirst",
+    "irqtest: IRQControl_Get of irq 34 to the slot that holds irq 33's: DeleteFirst",
+    "irqtest: IRQControl_GetTrigger of irq 34: IllegalOperation",
+    "irqtest: IRQHandler_SetNotification with a read-only cap: InvalidCapability 0; with a cap "
+    "of badge 0x20: NoError",
+    "irqtest: compare 1 matched: the driver got badge 0x20 (1)",
+    "irqtest: 3 more matches, no Ack: the driver got 1 signals",
+    "irqtest: Ack (NoError), the last match still pending: the driver got 2 signals",
+    "irqtest: the match cleared, Ack (NoError), one more match: the driver got 3 signals",
+    "irqtest: the bystander, waiting on another notification, got 0 signals",
+    "irqtest: IRQHandler_Clear (NoError), Ack, a match: the driver got 3 signals",
+    "irqtest: SetNotification (NoError) and Ack, the match still pending: the driver got 4 "
+    "signals",
+    "irqtest: the IRQHandler cap copied (NoError), the original deleted (NoError): "
+    "IRQControl_Get of irq 33: RevokeFirst",
+    "irqtest: the copy deleted too (NoError), a match: the driver got 4 signals",
+    "irqtest: IRQControl_Get of irq 33: NoError; the match still pending, and no notification "
+    "set: the driver got 4 signals",
+    "irqtest: SetNotification with badge 0x40 (NoError) and Ack: the driver got badge 0x40 (5)",
+    "irqtest: the IRQHandler cap deleted (NoError); done",
+    re.compile(r"fault: irqtest\[\d+\] brk #0 "),
+]
+# `run irqtest keep` ends holding irq 33; another irqtest meanwhile is refused it, and stops.
+IRQTEST_KEEP = IRQTEST[:-2] + ["irqtest: the IRQHandler cap kept; done", IRQTEST[-1]]
+IRQTEST_REFUSED = IRQTEST[:5] + [
+    "irqtest: IRQControl_Get of irq 33 (system timer compare 1): RevokeFirst",
+    "irqtest: irq 33 is not ours: stopped",
+    IRQTEST[-1],
+]
+
+
+def irqtest_lines(m, arg=""):
+    """`run irqtest ARG` to its end: its own lines and fault lines, and its thread's id."""
+    out, ident = run_to_end(m, "irqtest", arg)
+    return [ln for ln in out if ln.startswith("irqtest: ") or ln.startswith("fault: irqtest")], \
+        ident
+
+
+def expect_transcript(lines, expected, what):
+    expect_eq(lines, expected_for(lines, expected), what)
+    expect_eq(len(lines), len(expected), f"the number of lines of {what}")
+
+
+@check("irqtest-claims-and-delivery")
+def irqtest(step):
+    """`run irqtest`: every case prints what seL4 would. IRQControl_Get refuses the kernel's
+    own lines (the tick, the cascade, the console's UART) and a line already claimed with
+    RevokeFirst, a number past 95 with RangeError 0..95, a full slot with DeleteFirst;
+    GetTrigger is IllegalOperation on this board; SetNotification needs Write. The system
+    timer's compare 1 then reaches the driver once per Ack, however often it matches in
+    between; never a thread waiting on another notification; nobody after Clear (the line
+    masked until the next Ack). A line stays claimed while any copy of its IRQHandler cap
+    exists and is free once the last goes; a new claim unmasks it at once."""
+    with console(step) as m:
+        lines, _ = irqtest_lines(m)
+    expect_transcript(lines, IRQTEST, "irqtest's transcript")
+
+
+@check("irqtest-line-freed-by-kill")
+def irqtest_kill(step):
+    """`run irqtest keep` ends holding irq 33: a second irqtest is refused the line
+    (RevokeFirst) while the first lives; once `kill` has ended the first (its CNode, and the
+    IRQHandler cap in it, deleted), a third gets it and every answer is as before."""
+    with console(step) as m:
+        first, ident = irqtest_lines(m, "keep")
+        second, _ = irqtest_lines(m)
+        command(m, f"kill {ident}")
+        third, _ = irqtest_lines(m)
+    expect_transcript(first, IRQTEST_KEEP, "`run irqtest keep`")
+    expect_transcript(second, IRQTEST_REFUSED, "irqtest while the first holds irq 33")
+    expect_transcript(third, IRQTEST, "irqtest after the first was killed")
