@@ -2,8 +2,10 @@
  * irqtest.c: `run irqtest` tries seL4's interrupt rules one at a time and prints one line per
  * case: which lines IRQControl_Get refuses and why (the kernel's own, one already claimed, one
  * out of range, a full slot), IRQHandler_SetNotification's rights, an interrupt delivered
- * exactly once per Ack however often the device raises it, a notification nobody set,
- * IRQHandler_Clear, and a line freed by deleting its last IRQHandler cap and claimed again.
+ * exactly once per Ack however often the device raises it, an interrupt that reaches a server
+ * through its bound notification while it answers a Call (the IPC fastpath must leave that
+ * ReplyRecv to the slowpath), IRQHandler_Clear, and a line freed by deleting its last
+ * IRQHandler cap and claimed again.
  * test.py (step 10) compares the lines with what seL4 does.
  *
  * The device is the BCM2835 system timer, whose compare 1 raises irq 33 when the counter
@@ -14,10 +16,11 @@
  * `run irqtest keep` ends holding its IRQHandler cap for irq 33: a second run is then refused
  * the line (and says so, and stops) until the first is killed, which frees it.
  *
- * As in ntfntest.c, this thread lowers itself to priority 50, below its two threads: a driver
- * (90) that waits on the notification the line signals and counts what it receives, and a
- * bystander (80) that waits on another notification. An interrupt that signals the driver
- * runs it at once, before this thread goes on.
+ * As in ntfntest.c, this thread lowers itself to priority 50, below its three threads: a
+ * driver (90) that waits on the notification the line signals and counts what it receives, a
+ * bystander (80) that waits on another notification, and a server (70) that answers Calls on
+ * an endpoint and is bound to a third notification. A thread woken by an interrupt runs at
+ * once, before this thread goes on.
  */
 #include "threads.h"
 
@@ -79,10 +82,13 @@ static seL4_Error map_timer(void)
 /* ANCHOR_END: irqtest_timer */
 
 /* ANCHOR: irqtest_threads */
-enum { DRIVER, BYSTANDER, THREADS };
-static const seL4_Word prio[THREADS] = { 90, 80 };
+enum { DRIVER, BYSTANDER, SERVER, THREADS };
+static const seL4_Word prio[THREADS] = { 90, 80, 70 };
 #define ROOT_PRIO   50
-#define SLOT_NTFN   2                 /* in each thread's CNode: the notification it waits on */
+#define SLOT_NTFN   2                 /* in each thread's CNode: what it waits on (the server:
+                                         its endpoint) */
+#define LABEL_SPIN  1                 /* a Call to the server: wait for compare 1's match */
+#define BADGE_BOUND 0x80              /* the server's notification, as the line signals it */
 
 /* What each thread received last, and how many times. */
 static volatile struct {
@@ -96,6 +102,27 @@ static void waiter(seL4_Word i)
         seL4_Wait(SLOT_NTFN, &badge);
         seen[i].badge = badge;
         seen[i].count++;
+    }
+}
+
+/* The server: answers each Call with ReplyRecv. A Call labelled LABEL_SPIN makes it poll the
+ * timer, in user mode, until compare 1 matches: the interrupt comes while it runs, and its
+ * bound notification becomes Active. Its ReplyRecv must then reply and return the signal at
+ * once (a Recv with a signal pending): the fastpath, which would block it on the endpoint,
+ * has to leave this one to the slowpath. It counts the signals its Recv returns. */
+static void server(seL4_Word i)
+{
+    seL4_Word badge = 0;
+    seL4_MessageInfo_t info = seL4_Recv(SLOT_NTFN, &badge);
+    for (;;) {
+        if (badge == BADGE_BOUND) {
+            seen[i].badge = badge;
+            seen[i].count++;
+        } else if (seL4_MessageInfo_get_label(info) == LABEL_SPIN) {
+            while (!(*st(ST_CS) & CS_MATCH1))
+                ;
+        }
+        info = seL4_ReplyRecv(SLOT_NTFN, seL4_MessageInfo_new(0, 0, 0, 0), &badge);
     }
 }
 /* ANCHOR_END: irqtest_threads */
@@ -119,30 +146,37 @@ int main(const char *arg)
     }
     clear_match();
     seL4_CPtr ntfn = make(seL4_NotificationObject, 0), other = make(seL4_NotificationObject, 0);
+    seL4_CPtr bound = make(seL4_NotificationObject, 0), ep = make(seL4_EndpointObject, 0);
     seL4_CPtr badge20 = next_slot++, badge40 = next_slot++, read_only = next_slot++;
-    e = ntfn && other ? seL4_NoError : seL4_NotEnoughMemory;
+    seL4_CPtr badge80 = next_slot++;
+    e = ntfn && other && bound && ep ? seL4_NoError : seL4_NotEnoughMemory;
     if (!e)
         e = seL4_CNode_Mint(root, badge20, 64, root, ntfn, 64, seL4_AllRights, 0x20);
     if (!e)
         e = seL4_CNode_Mint(root, badge40, 64, root, ntfn, 64, seL4_AllRights, 0x40);
     if (!e)
         e = seL4_CNode_Mint(root, read_only, 64, root, ntfn, 64, seL4_CanRead, 0x20);
-    seL4_CPtr given[THREADS] = { ntfn, other };
+    if (!e)
+        e = seL4_CNode_Mint(root, badge80, 64, root, bound, 64, seL4_AllRights, BADGE_BOUND);
+    seL4_CPtr given[THREADS] = { ntfn, other, ep };
     for (unsigned i = 0; !e && i < THREADS; i++) {
-        e = thread_new(&t[i], i, waiter, i, prio[i]);
+        e = thread_new(&t[i], i, i == SERVER ? server : waiter, i, prio[i]);
         if (!e)
             e = seL4_CNode_Copy(t[i].cnode, SLOT_NTFN, 4, root, given[i], 64, seL4_CanRead);
     }
+    if (!e)
+        e = seL4_TCB_BindNotification(t[SERVER].tcb, bound);
     if (!e)
         e = seL4_TCB_SetPriority(seL4_CapInitThreadTCB, seL4_CapInitThreadTCB, ROOT_PRIO);
     if (e) {
         printf("irqtest: setting up: %s\n", error_name(e));
         return 1;
     }
-    seL4_TCB_Resume(t[DRIVER].tcb);
-    seL4_TCB_Resume(t[BYSTANDER].tcb);
+    for (unsigned i = 0; i < THREADS; i++)
+        seL4_TCB_Resume(t[i].tcb);
     printf("irqtest: a driver (priority %lu) waits on a notification, a bystander (%lu) on "
-           "another; this thread runs at %d\n", prio[DRIVER], prio[BYSTANDER], ROOT_PRIO);
+           "another, a server (%lu) on an endpoint; this thread runs at %d\n", prio[DRIVER],
+           prio[BYSTANDER], prio[SERVER], ROOT_PRIO);
 
     /* ANCHOR: irqtest_get */
     seL4_CPtr handler = next_slot++, spare = next_slot++;
@@ -194,6 +228,18 @@ int main(const char *arg)
     printf("irqtest: the bystander, waiting on another notification, got %lu signals\n",
            seen[BYSTANDER].count);
     /* ANCHOR_END: irqtest_ack */
+
+    /* ANCHOR: irqtest_bound */
+    clear_match();
+    e = seL4_IRQHandler_SetNotification(handler, badge80);
+    seL4_IRQHandler_Ack(handler);
+    *st(ST_C1) = *st(ST_CLO) + MATCH_US;
+    seL4_MessageInfo_t answer = seL4_Call(ep, seL4_MessageInfo_new(LABEL_SPIN, 0, 0, 0));
+    printf("irqtest: the line to the server's bound notification (%s); a Call that it answers "
+           "once compare 1 has matched (label %lu): its ReplyRecv returned badge 0x%lx (%lu)\n",
+           error_name(e), seL4_MessageInfo_get_label(answer), seen[SERVER].badge,
+           seen[SERVER].count);
+    /* ANCHOR_END: irqtest_bound */
 
     /* ANCHOR: irqtest_clear */
     clear_match();
