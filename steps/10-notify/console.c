@@ -1027,7 +1027,7 @@ static void cmd_run(const char *args)
 
     if (len == 0) {
         kprintf("usage: run NAME [ARG], NAME one of init hello faults fuzz bench captest kv\n"
-                "    ipctest ipcfuzz ping ntfntest irqtest\n");
+                "    ipctest ipcfuzz ping ntfntest irqtest signal\n");
         return;
     }
     if (len >= sizeof name)
@@ -1038,7 +1038,7 @@ static void cmd_run(const char *args)
     const struct program *p = program_find(name);
     if (!p) {
         kprintf("run: there is no program '%s' (there are init, hello, faults, fuzz, bench,\n"
-                "    captest, kv, ipctest, ipcfuzz, ping, ntfntest, irqtest)\n", name);
+                "    captest, kv, ipctest, ipcfuzz, ping, ntfntest, irqtest, signal)\n", name);
         return;
     }
     struct tcb *t;

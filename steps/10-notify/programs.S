@@ -25,4 +25,5 @@ user_\name\()_end:
     program ping
     program ntfntest
     program irqtest
+    program signal
 /* ANCHOR_END: programs */
