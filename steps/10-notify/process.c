@@ -231,8 +231,8 @@ static const char *build(struct process *p, const struct program *prog, const ch
      * Step 10: a `run` program also gets the system timer's page, as a device untyped of one
      * page, so that a test driver (irqtest, and the bench's irq-to-user) can make compare 1
      * raise irq 33. The kernel keeps that page out of init's untypeds because it uses the
-     * timer itself (the console's `irq test` sets compare 3; the counter is read there), so
-     * the page is shared, as seL4 would never share a device; here it is harmless: the
+     * timer itself (the console's `irq test` reads the counter and sets compare 3), so the
+     * page is shared, as seL4 would never share a device; here it is harmless: the
      * counter is read-only, each compare has a register of its own, and the status register
      * clears only the match bits written as 1. Two programs could both set compare 1, but
      * only the one holding IRQHandler 33 hears it.
