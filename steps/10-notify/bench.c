@@ -205,9 +205,11 @@ static uint64_t measure_unmask(bool unused)
 
 /* ANCHOR: bench_user */
 /* Rows from user space: the user program `bench` measures the null system call with the PMU
- * at EL0, and `ping` (step 09) the round trips through an endpoint; each prints its rows
- * itself. They run above the console, so each has finished (its crt0's brk ended it) when the
- * console runs again and frees it. `ping` is told its priority, which its servers share. */
+ * at EL0, `ping` (step 09) the round trips through an endpoint, and `signal` (step 10) a
+ * Signal, a Signal that wakes a thread, and an interrupt on its way to a driver; each prints
+ * its rows itself. They run above the console, so each has finished (its crt0's brk ended
+ * it) when the console runs again and frees it. `ping` and `signal` are told their priority,
+ * which their other threads share. */
 static void bench_program(const char *name, const char *arg)
 {
     struct tcb *t;
@@ -224,6 +226,7 @@ static void bench_user(void)
 {
     bench_program("bench", "");
     bench_program("ping", BENCH_PRIO_TEXT);
+    bench_program("signal", BENCH_PRIO_TEXT);
 }
 /* ANCHOR_END: bench_user */
 

@@ -11,6 +11,7 @@
 
 #include "cnode.h"
 #include "endpoint.h"
+#include "interrupt.h"
 #include "kprintf.h"
 #include "notification.h"
 #include "sched.h"
@@ -40,7 +41,8 @@ static enum error save_caller(void)
 /* ANCHOR_END: save_caller */
 
 /* ANCHOR: invoke_dispatch */
-/* Which object's decoder answers. Endpoints and notifications are for steps 09 and 10. */
+/* Which object's decoder answers. Endpoints and notifications are for steps 09 and 10, and
+ * so are the interrupt caps (interrupt.c). */
 static enum error dispatch(void)
 {
     switch (cap_type(inv.slot->cap)) {
@@ -56,6 +58,8 @@ static enum error dispatch(void)
     case CAP_PAGE_TABLE: return page_table_invoke(&inv);
     case CAP_VSPACE:
     case CAP_ASID_POOL:  return vspace_invoke(&inv);
+    case CAP_IRQ_CONTROL: return irq_control_invoke(&inv);
+    case CAP_IRQ_HANDLER: return irq_handler_invoke(&inv);
     case CAP_ENDPOINT:                  /* without Write it could not send (seL4's answer) */
         return inv_error(&inv, E_INVALID_CAPABILITY, 1, 0, 0);   /* with Write: ipc_send */
     case CAP_NOTIFICATION:              /* Signal: any label, any message; the cap's badge */

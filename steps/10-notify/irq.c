@@ -53,6 +53,11 @@ void irq_set_handler(unsigned irq, irq_handler fn)
     if (irq < IRQ_COUNT)
         handlers[irq] = fn;
 }
+
+bool irq_has_handler(unsigned irq)
+{
+    return irq < IRQ_COUNT && handlers[irq] != 0;
+}
 /* ANCHOR_END: irq_table */
 
 /* ANCHOR: irq_mask */

@@ -10,7 +10,7 @@
  *   32 .. 63   the BCM2835 controller's bank 1: bit n - 32 of IRQ pending 1
  *   64 .. 95   its bank 2: bit n - 64 of IRQ pending 2
  *
- * From step 10 on, IRQHandler capabilities name interrupts by these numbers.
+ * From step 10 on, IRQHandler capabilities name interrupts by these numbers (interrupt.c).
  */
 #ifndef IRQ_H
 #define IRQ_H
@@ -37,7 +37,8 @@
 typedef void (*irq_handler)(unsigned irq);
 
 void irq_init(void);
-void irq_set_handler(unsigned irq, irq_handler fn);
+void irq_set_handler(unsigned irq, irq_handler fn);   /* fn 0: none */
+bool irq_has_handler(unsigned irq);    /* step 10: the kernel's, or a user driver's */
 void irq_mask(unsigned irq);
 void irq_unmask(unsigned irq);
 void irq_handle(void);                 /* trap.c, for every IRQ exception */

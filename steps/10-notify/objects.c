@@ -8,6 +8,7 @@
 #include "cache.h"
 #include "cnode.h"
 #include "endpoint.h"
+#include "interrupt.h"
 #include "notification.h"
 #include "sched.h"
 #include "tcb.h"
@@ -97,6 +98,10 @@ void obj_finalise(struct cap c, bool final)
     case CAP_NOTIFICATION:             /* the same, and its bound thread is unbound (step 10) */
         if (final)
             ntfn_cancel_all(ntfn_of(c));
+        break;
+    case CAP_IRQ_HANDLER:              /* the line is free to claim again (interrupt.c) */
+        if (final)
+            irq_handler_finalise((unsigned)c.w0);
         break;
     default:                           /* untyped, CNodes (cnode.c empties them), the rest */
         break;

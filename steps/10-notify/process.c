@@ -26,12 +26,13 @@ extern const uint8_t user_init[], user_init_end[], user_hello[], user_hello_end[
     user_faults[], user_faults_end[], user_fuzz[], user_fuzz_end[], user_bench[], user_bench_end[],
     user_captest[], user_captest_end[], user_kv[], user_kv_end[], user_ipctest[],
     user_ipctest_end[], user_ipcfuzz[], user_ipcfuzz_end[], user_ping[], user_ping_end[],
-    user_ntfntest[], user_ntfntest_end[];
+    user_ntfntest[], user_ntfntest_end[], user_irqtest[], user_irqtest_end[], user_signal[],
+    user_signal_end[];
 
 const struct program programs[] = {
     PROGRAM(init), PROGRAM(hello), PROGRAM(faults), PROGRAM(fuzz), PROGRAM(bench),
     PROGRAM(captest), PROGRAM(kv), PROGRAM(ipctest), PROGRAM(ipcfuzz), PROGRAM(ping),
-    PROGRAM(ntfntest),
+    PROGRAM(ntfntest), PROGRAM(irqtest), PROGRAM(signal),
 };
 const unsigned program_count = sizeof programs / sizeof programs[0];
 
@@ -55,7 +56,7 @@ static void process_kill_block(struct process *p);
 /* ANCHOR: process_block */
 static struct process procs[PROCESS_BLOCKS];
 uint64_t ram_end = UL(0x3c000000);     /* main.c sets it from the firmware's answer */
-static bool irq_control_given;         /* there is one IRQControl cap: init's */
+static bool init_started;              /* the first program is init: RAM and devices are its */
 
 uint32_t process_free_blocks(void)
 {
@@ -114,8 +115,10 @@ static void give_untypeds(struct process *p, struct bootinfo *bi, uint64_t start
 
 /* The peripherals' pages the kernel keeps for itself: everything else in 0x3F000000 -
  * 0x3FFFFFFF is init's, as device untypeds. */
+#define SYSTIMER_PAGE UL(0x3F003000)
+
 static const uint64_t kernel_pages[] = {
-    UL(0x3F003000),                    /* system timer */
+    SYSTIMER_PAGE,                     /* system timer (shared with `run` programs, below) */
     UL(0x3F00B000),                    /* interrupt controller and mailbox */
     UL(0x3F100000),                    /* power management: the watchdog, for `reboot` */
     UL(0x3F200000),                    /* GPIO */
@@ -220,8 +223,23 @@ static const char *build(struct process *p, const struct program *prog, const ch
     bi->user_image_paging = (struct slot_region){ SLOT_FIRST_FREE, frames };
     bi->user_image_frames = (struct slot_region){ frames, next };
 
+    /* ANCHOR: process_devices */
     /* Untyped memory: 1 MiB of the block for every program; for init, all the rest of the
-     * RAM and the peripherals the kernel does not keep. */
+     * RAM and the peripherals the kernel does not keep.
+     *
+     * Step 10: a `run` program also gets the system timer's page, as a device untyped of one
+     * page, so that a test driver (irqtest, and the bench's irq-to-user) can make compare 1
+     * raise irq 33. The kernel keeps that page out of init's untypeds because it uses the
+     * timer itself (the console's `irq test` reads the counter and sets compare 3), so the
+     * page is shared, as seL4 would never share a device; here it is harmless: the
+     * counter is read-only, each compare has a register of its own, and the status register
+     * clears only the match bits written as 1. Two programs could both set compare 1, but
+     * only the one holding IRQHandler 33 hears it.
+     *
+     * And every program gets IRQControl (before step 10, only init had it): a `run` program
+     * is a root task of its own, and IRQControl need not be unique, because the kernel hands
+     * out each line once (IRQControl_Get answers RevokeFirst for a line that is taken, in
+     * interrupt.c). Killing a program deletes its IRQHandler caps, which frees its lines. */
     bi->untyped = (struct slot_region){ next, next };
     p->untyped_first = next;
     uint64_t ut = take(p, RUN_UNTYPED_BITS);
@@ -238,12 +256,12 @@ static const char *build(struct process *p, const struct program *prog, const ch
             from = kernel_pages[i] + PAGE_SIZE;
         }
         give_untypeds(p, bi, from, LOCAL_PA, true, &next);
+    } else {
+        give_untypeds(p, bi, SYSTIMER_PAGE, SYSTIMER_PAGE + PAGE_SIZE, true, &next);
     }
     p->untyped_end = next;
-    if (boot && !irq_control_given) {
-        cte_insert_new(0, &s[SLOT_IRQ_CONTROL], cap_make(CAP_IRQ_CONTROL, 0, 0, 0));
-        irq_control_given = true;
-    }
+    cte_insert_new(0, &s[SLOT_IRQ_CONTROL], cap_make(CAP_IRQ_CONTROL, 0, 0, 0));
+    /* ANCHOR_END: process_devices */
     cte_insert_new(0, &s[SLOT_ASID_POOL], cap_make(CAP_ASID_POOL, 0, 0, 0));
 
     bi->num_nodes = 1;
@@ -301,11 +319,13 @@ const char *process_start(const struct program *prog, const char *arg, uint8_t p
         p->pages = 0;
         uint64_t pa = PROCESS_BLOCK_PA + (uint64_t)(p - procs) * (UL(1) << PROCESS_BLOCK_BITS);
         cte_insert_new(0, &p->block, untyped_cap(pa, PROCESS_BLOCK_BITS, false));
-        why = build(p, prog, arg, priority, !irq_control_given, out);
-        if (why)
+        why = build(p, prog, arg, priority, !init_started, out);
+        if (why) {
             process_kill_block(p);
-        else
+        } else {
+            init_started = true;
             sched_resume(*out);
+        }
     }
     irq_restore(daif);
     return why;

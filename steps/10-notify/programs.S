@@ -24,4 +24,6 @@ user_\name\()_end:
     program ipcfuzz
     program ping
     program ntfntest
+    program irqtest
+    program signal
 /* ANCHOR_END: programs */

@@ -5,7 +5,7 @@
 # build/10-notify/user/NAME.elf. From step 08 the library includes user/lib/, the seL4 user
 # library: the headers of libsel4's names and sel4.c. programs.S includes those files in the kernel image.
 # ANCHOR: user_mk
-USER_PROGRAMS := init hello faults fuzz bench captest kv ipctest ipcfuzz ping ntfntest
+USER_PROGRAMS := init hello faults fuzz bench captest kv ipctest ipcfuzz ping ntfntest irqtest signal
 # build/NN-name/user/ even for a kernel built elsewhere (DEBUG=1 in build/NN-name/debug, or
 # INIT=, FASTPATH=0): the programs do not change with the kernel's flags, so they are built once.
 USER_B        := $(TOP)/build/$(STEP_NAME)/user
@@ -38,7 +38,7 @@ $(USER_B)/%.debug.elf: $(USER_B)/%.c.o $(USER_LIB) $(STEP_DIR)/user/user.ld
 # The programs that start threads of their own link threads.c too; from step 10 init also
 # links the serial server, the shell, and system.c, which starts them.
 USER_PARTS    := $(patsubst %,$(USER_B)/%.c.o,threads serial shell system)
-$(patsubst %,$(USER_B)/%.debug.elf,kv ipctest ipcfuzz): $(USER_B)/threads.c.o
+$(patsubst %,$(USER_B)/%.debug.elf,kv ipctest ipcfuzz irqtest signal): $(USER_B)/threads.c.o
 $(USER_B)/init.debug.elf: $(USER_PARTS)
 
 $(USER_B)/%.elf: $(USER_B)/%.debug.elf

@@ -83,6 +83,8 @@ int check_stubs(seL4_BootInfo *bi)
     errors += seL4_CNode_SaveCaller(seL4_CapInitThreadCNode, ep, seL4_WordBits);
     errors += seL4_IRQControl_Get(seL4_CapIRQControl, 61, seL4_CapInitThreadCNode, ep,
                                   seL4_WordBits);
+    errors += seL4_IRQControl_GetTrigger(seL4_CapIRQControl, 61, 0, seL4_CapInitThreadCNode,
+                                         ep, seL4_WordBits);
     errors += seL4_IRQHandler_Ack(ep);
     errors += seL4_IRQHandler_SetNotification(ep, ep + 1);
     errors += seL4_IRQHandler_Clear(ep);

@@ -349,6 +349,19 @@ static inline seL4_Error seL4_IRQControl_Get(seL4_IRQControl _service, seL4_Word
     return seL4_invoke_(_service, seL4_MessageInfo_new(IRQIssueIRQHandler, 0, 1, 3), mr);
 }
 
+/* IRQControl_GetTrigger (49, ARMIRQIssueIRQHandlerTrigger): MR0 irq, MR1 trigger (1 edge,
+ * 0 level), MR2 index, MR3 depth; cap0 root. On a board whose interrupt controller has no
+ * trigger setting (the Pi 3's), seL4 answers IllegalOperation. */
+static inline seL4_Error seL4_IRQControl_GetTrigger(seL4_IRQControl _service, seL4_Word irq,
+                                                    seL4_Word trigger, seL4_CNode root,
+                                                    seL4_Word index, seL4_Uint8 depth)
+{
+    seL4_Word mr[4] = { irq, trigger, index, SEL4_U8_(depth) };
+    seL4_SetCap(0, root);
+    return seL4_invoke_(_service, seL4_MessageInfo_new(ARMIRQIssueIRQHandlerTrigger, 0, 1, 4),
+                        mr);
+}
+
 /* IRQHandler_Ack (27, IRQAckIRQ): no arguments. Unmasks the interrupt again. */
 static inline seL4_Error seL4_IRQHandler_Ack(seL4_IRQHandler _service)
 {
