@@ -15,6 +15,8 @@
 #define IRQ_AUX           61            /* irq.h's number: bank 1 bit 29, the AUX line */
 #define SERIAL_THREAD     2             /* threads.h's thread index (0 and 1 overlap the worker's pages) */
 #define SERIAL_PRIO       250           /* above every program: input is never kept waiting */
+#define SHELL_PRIO        128           /* the console's priority of steps 06-09: programs
+                                           started with `run` (100) are below it */
 #define SHELL_BADGE       SERIAL_BADGE_CLIENT(1)
 /* ANCHOR_END: system_consts */
 
@@ -89,10 +91,10 @@ void system_start(seL4_CPtr first_free_slot)
         fail("the mini UART's interrupt", e);
 
     /* The registers: the AUX page, mapped in init's address space (the server's too). A
-     * device frame is mapped as Device memory whatever the attributes say (vspace.c). */
+     * device frame is mapped as Device memory whatever the attributes say (vspace.c); map()
+     * (threads.c) makes the page tables the address needs. */
     seL4_CPtr aux = device_frame(AUX_PA);
-    e = seL4_ARM_Page_Map(aux, seL4_CapInitThreadVSpace, SERIAL_AUX_VA, seL4_ReadWrite,
-                          seL4_ARM_ExecuteNever);
+    e = map(aux, SERIAL_AUX_VA);
     if (e)
         fail("mapping the AUX page", e);
 
@@ -116,6 +118,11 @@ void system_start(seL4_CPtr first_free_slot)
     if (e)
         fail("starting the serial server", e);
 
+    /* init becomes the console, at the console's priority. Lowering it lets the worker of
+     * step 08 (at 200) finish first, so its lines come before the console's greeting. */
+    e = seL4_TCB_SetPriority(seL4_CapInitThreadTCB, seL4_CapInitThreadTCB, SHELL_PRIO);
+    if (e)
+        fail("the console's priority", e);
     shell_run(shell_cap);
 }
 /* ANCHOR_END: system_start */
