@@ -25,6 +25,7 @@ enum syscall {
     SYS_YIELD = -7,
     SYS_NB_RECV = -8,              /* step 09 */
     SYS_DEBUG_PUT_CHAR = -9,
+    SYS_DEBUG_DUMP_SCHEDULER = -10,    /* step 10: the console's `ps` (debug.c) */
     SYS_BENCHMARK_NULL_SYSCALL = -22,  /* a benchmark build's call in seL4; always here */
 };
 /* ANCHOR_END: syscalls */

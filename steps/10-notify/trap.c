@@ -13,6 +13,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "debug.h"
 #include "endpoint.h"
 #include "irq.h"
 #include "kprintf.h"
@@ -245,6 +246,9 @@ static void user_syscall(struct trap_frame *tf, uint64_t esr)
         return;
     case SYS_DEBUG_PUT_CHAR:
         term_putc((char)tf->x[0]);
+        return;
+    case SYS_DEBUG_DUMP_SCHEDULER:    /* step 10: what `ps` printed when the console was ours */
+        debug_dump_scheduler();
         return;
     case SYS_CALL:                /* step 08: invoke a cap and wait for the answer */
         sys_invoke(sched_current(), esr, true, true);

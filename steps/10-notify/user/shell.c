@@ -201,6 +201,7 @@ static void cmd_echo(const char *args);
 static void cmd_lines(const char *args);
 static void cmd_hold(const char *args);
 static void cmd_serial(const char *args);
+static void cmd_ps(const char *args);
 
 static const struct command commands[] = {
     { "help",   "",           "this list",                                    cmd_help },
@@ -209,6 +210,8 @@ static const struct command commands[] = {
     { "lines",  "N",          "print N numbered lines (at most 10000)",       cmd_lines },
     { "hold",   "N",          "read no input until N more bytes came (fills the buffer)",
       cmd_hold },
+    { "ps",     "",           "the threads, as the kernel sees them (seL4_DebugDumpScheduler)",
+      cmd_ps },
     { "serial", "restart",    "stop the serial server and start it again",    cmd_serial },
 };
 #define NCOMMANDS (sizeof commands / sizeof commands[0])
@@ -337,6 +340,15 @@ static void cmd_hold(const char *args)
     seL4_CallWithMRs(server, seL4_MessageInfo_new(SERIAL_HOLD, 0, 0, 1), &mr[0], &mr[1],
                      &mr[2], &mr[3]);
     sh_printf("hold: done; %lu bytes dropped since boot\n", (unsigned long)(uint32_t)mr[0]);
+}
+
+/* ps: the kernel prints its threads itself, through its polled UART; what we wrote must be
+ * out first. */
+static void cmd_ps(const char *args)
+{
+    (void)args;
+    flush();
+    seL4_DebugDumpScheduler();
 }
 
 /* serial restart: init stops its driver and starts it again; the console goes on. */

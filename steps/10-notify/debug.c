@@ -1,0 +1,42 @@
+/*
+ * debug.c: seL4_DebugDumpScheduler (system call -10), the one window into the kernel that the
+ * console keeps when it leaves the kernel in step 10. seL4's debug kernels print their
+ * threads for it; this one prints what the kernel console's `ps` printed in steps 06-09, in
+ * the same columns, through the polled UART, as it prints its banner and panics.
+ */
+#include "debug.h"
+
+#include <stdint.h>
+
+#include "format.h"
+#include "irq.h"
+#include "kprintf.h"
+#include "process.h"
+#include "tcb.h"
+#include "vspace.h"
+
+/* ANCHOR: debug_dump_scheduler */
+/* Every thread in use, in fixed columns, then what is left of the TCB pool, of the frames
+ * and of the ASIDs. The kernel runs with IRQs masked, so the rows are one moment. */
+void debug_dump_scheduler(void)
+{
+    kprintf("  ID NAME             STATE         PRIO      TICKS  ASID\n");
+    for (uint64_t id = 0; id < MAX_THREADS; id++) {
+        struct tcb *t = tcb_by_id(id);
+        if (!t)
+            continue;
+        char prio[8] = "-";
+        if (t->state != THREAD_IDLE)
+            ksnprintf(prio, sizeof prio, "%u", t->priority);
+        kprintf("%4u %-16s %-13s %4s %10lu", t->id, t->name, thread_state_name(t->state), prio,
+                (unsigned long)t->ticks_used);
+        uint32_t asid = (uint32_t)(tcb_ttbr0(t) >> 48);
+        if (asid)
+            kprintf(" %5u", asid);             /* a kernel thread has no address space */
+        kprintf("\n");
+    }
+    kprintf("%u of %u TCBs free\n", tcb_free_count(), TCB_POOL_SIZE);
+    kprintf("%u of %u frames free, %u of %u ASIDs free\n", process_free_blocks() * BLOCK_FRAMES,
+            PROCESS_BLOCKS * BLOCK_FRAMES, vspace_free_asids(), ASID_COUNT - ASID_FIRST);
+}
+/* ANCHOR_END: debug_dump_scheduler */
