@@ -5,7 +5,8 @@
 # build/10-notify/user/NAME.elf. From step 08 the library includes user/lib/, the seL4 user
 # library: the headers of libsel4's names and sel4.c. programs.S includes those files in the kernel image.
 # ANCHOR: user_mk
-USER_PROGRAMS := init hello faults fuzz bench captest kv ipctest ipcfuzz ping ntfntest irqtest signal
+USER_PROGRAMS := init hello faults fuzz bench captest kv ipctest ipcfuzz ping ntfntest irqtest signal \
+                 sel4bench
 # build/NN-name/user/ even for a kernel built elsewhere (DEBUG=1 in build/NN-name/debug, or
 # INIT=, FASTPATH=0): the programs do not change with the kernel's flags, so they are built once.
 USER_B        := $(TOP)/build/$(STEP_NAME)/user
