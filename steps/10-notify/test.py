@@ -80,7 +80,6 @@ def ntfntest(step):
     expect_eq(len(lines), len(NTFNTEST), "ntfntest's number of lines")
 
 
-<<<<<<< HEAD
 # ---- Interrupts in user space: IRQControl and IRQHandler caps (interrupt.c) ------------------
 
 # What seL4 answers each case of user/irqtest.c; a fault line is a regex. The device is the
@@ -230,7 +229,7 @@ def bench(step):
     expect_eq(over, {}, "figures over their goals, in instructions")
     missed = bench_harness.irq_goal_missed(rows["irq"])
     expect_true(missed is None, missed)
-=======
+
 # ---- seL4 binary compatibility: a root task written for seL4 runs as init --------------------
 import os  # noqa: E402
 import subprocess  # noqa: E402
@@ -296,4 +295,3 @@ def sel4_root_task(step):
             wrong[key] = (f"min {low} median {median} kernel {kernel}: goal {goal}, "
                           f"{user} user instructions")
     expect_eq(wrong, {}, "figures off their goals, in instructions")
->>>>>>> h-compat
