@@ -28,7 +28,6 @@
 #include "sysregs.h"
 #include "systimer.h"
 #include "tcb.h"
-#include "term.h"
 #include "timer.h"
 #include "trap.h"
 #include "uart.h"
@@ -68,7 +67,7 @@ enum edit_result { EDIT_MORE, EDIT_DONE, EDIT_ABANDONED };
 static void erase_char(struct editor *e)
 {
     e->len--;
-    term_puts("\b \b");
+    kputs("\b \b");
 }
 
 /* Swallow the bytes of an escape sequence. Returns true if `c` was part of one. */
@@ -101,7 +100,7 @@ static void insert_char(struct editor *e, char c)
         return;
     }
     e->buf[e->len++] = c;
-    term_putc(c);
+    kputc(c);
 }
 /* ANCHOR_END: edit_helpers */
 
@@ -120,7 +119,7 @@ static enum edit_result edit(struct editor *e, char byte)
     if (c == '\r' || c == '\n') {
         if (e->too_long)
             return EDIT_ABANDONED;     /* the refusal already ended the screen line */
-        term_putc('\n');
+        kputc('\n');
         e->buf[e->len] = '\0';
         return EDIT_DONE;
     }
@@ -159,8 +158,6 @@ static void cmd_echo(const char *args);
 static void cmd_mem(const char *args);
 static void cmd_reboot(const char *args);
 static void cmd_fb(const char *args);
-static void cmd_clear(const char *args);
-static void cmd_color(const char *args);
 static void cmd_lines(const char *args);
 static void cmd_bench(const char *args);
 static void cmd_mbox(const char *args);
@@ -185,9 +182,7 @@ static const struct command commands[] = {
     { "echo",   "TEXT",       "print TEXT",                                   cmd_echo },
     { "mem",    "ADDR [LEN]", "hexdump LEN bytes of RAM (default 64, at most 4096)", cmd_mem },
     { "reboot", "",           "reset the board through the watchdog",         cmd_reboot },
-    { "fb",     "[set W H]",  "the framebuffer, or ask for a W x H one",      cmd_fb },
-    { "clear",  "",           "clear the screen (and the serial terminal)",   cmd_clear },
-    { "color",  "FG BG",      "text colours: 0-7 or a name (red, blue, ...)",  cmd_color },
+    { "fb",     "",           "the framebuffer the kernel got for init",      cmd_fb },
     { "lines",  "N",          "print N numbered lines (at most 10000)",       cmd_lines },
     { "bench",  "",           "what the kernel's paths cost, in PMU cycles (make bench)",
       cmd_bench },
@@ -259,34 +254,19 @@ static void run_command(char *line)
 /* ANCHOR_END: run_command */
 
 /* ANCHOR: console_idle */
-static uint64_t clock_shown = UINT64_MAX;  /* the second of uptime the clock shows */
-
-/* Whole seconds since the tick started (0 if there is no tick). */
-static uint64_t uptime_seconds(void)
-{
-    return timer_tick.hz ? timer_tick.ticks / timer_tick.hz : 0;
-}
-
-/* Whether the interrupt handlers have left work for the console: a new second for the
- * clock, or an interrupt masked for want of a handler, to report. */
+/* Whether the interrupt handlers have left work for the console: an interrupt masked for want
+ * of a handler, to report. (Until step 09 also a new second for the clock on the screen: the
+ * screen is init's now.) */
 static bool work_pending(void)
 {
-    return uptime_seconds() != clock_shown || irq_unhandled_pending();
+    return irq_unhandled_pending();
 }
 
-/* Do that work. Here, not in the handlers: drawing and printing take far too long for an
- * interrupt handler, and term.c's state may be in the middle of a change when one runs.
- * A report interrupts the line being typed (e), so the prompt and the line come again. */
+/* Do that work. Here, not in the handlers: printing takes far too long for an interrupt
+ * handler. A report interrupts the line being typed (e), so the prompt and the line come
+ * again. */
 static void do_work(struct editor *e)
 {
-    uint64_t s = uptime_seconds();
-    if (s != clock_shown) {
-        char clock[24];
-        ksnprintf(clock, sizeof clock, " %lu:%02lu:%02lu ", (unsigned long)(s / 3600),
-                  (unsigned long)(s / 60 % 60), (unsigned long)(s % 60));
-        term_corner(clock);
-        clock_shown = s;
-    }
     int irq;
     while ((irq = irq_take_unhandled()) >= 0) {
         kprintf("\nirq: interrupt %d has no handler: masked (reported once)\n", irq);
@@ -551,97 +531,24 @@ static bool take_word(const char **s, const char *w)
     return true;
 }
 
-static void fb_print(void)
-{
-    if (!term.on_screen) {
-        kprintf("fb: no framebuffer: the console is on the serial line only\n");
-        return;
-    }
-    kprintf("fb: %lux%lu, 32 bits per pixel, pitch %lu bytes\n", (unsigned long)fb.width,
-            (unsigned long)fb.height, (unsigned long)fb.pitch);
-    kprintf("fb: %lu bytes at 0x%08lx (bus address 0x%08lx)\n", (unsigned long)fb.size,
-            (unsigned long)kva_to_pa(fb.base), (unsigned long)fb.bus);
-    kprintf("fb: %lux%lu characters of %lux%lu pixels\n", (unsigned long)term.cols,
-            (unsigned long)term.rows, (unsigned long)term.font.width,
-            (unsigned long)term.font.height);
-}
-
-/* fb: print what we have. fb set W H: ask the firmware for another size. If it says no,
- * ask for the old size back; the screen is off meanwhile, so the details of a failure go
- * to the serial line only. */
+/* fb: what the firmware gave at boot. Read-only: the buffer is init's, which maps it and
+ * draws; asking the firmware for another size would pull the memory from under it. */
 static void cmd_fb(const char *args)
 {
-    uint64_t w, h;
-    uint32_t old_w = fb.width, old_h = fb.height;
-
-    if (*args == '\0') {
-        fb_print();
+    (void)args;
+    if (!fb.width) {
+        kprintf("fb: no framebuffer: init got none\n");
         return;
     }
-    if (!take_word(&args, "set") || !parse_number(&args, &w) || !parse_number(&args, &h) ||
-        *args || w == 0 || h == 0 || w > UINT32_MAX || h > UINT32_MAX) {
-        kprintf("usage: fb [set WIDTH HEIGHT]\n");
-        return;
-    }
-    term.on_screen = false;
-    if (fb_init((uint32_t)w, (uint32_t)h) == 0) {
-        term_screen_on();
-        kprintf("fb: now %lux%lu\n", (unsigned long)fb.width, (unsigned long)fb.height);
-        return;
-    }
-    if (old_w && fb_init(old_w, old_h) == 0) {
-        term_screen_on();
-        kprintf("fb: %lux%lu refused (see the serial line), back to %lux%lu\n",
-                (unsigned long)w, (unsigned long)h, (unsigned long)old_w, (unsigned long)old_h);
-    } else {
-        kprintf("fb: no framebuffer any more: the console is on the serial line only\n");
-    }
+    kprintf("fb: %lux%lu, %lu bits per pixel, pitch %lu bytes, pixel order %s\n",
+            (unsigned long)fb.width, (unsigned long)fb.height, (unsigned long)fb.depth,
+            (unsigned long)fb.pitch, fb.order == FB_ORDER_BGR ? "BGR" : "RGB");
+    kprintf("fb: %lu bytes at 0x%08lx (bus address 0x%08lx), init's as device untypeds\n",
+            (unsigned long)fb.size, (unsigned long)fb.pa, (unsigned long)fb.bus);
 }
 /* ANCHOR_END: cmd_fb */
 
-/* ANCHOR: cmd_color */
-static const char *const colour_names[8] = {
-    "black", "red", "green", "yellow", "blue", "magenta", "cyan", "white",
-};
-
-/* A colour at *s, as a digit 0-7 or a name; moves *s past it. */
-static bool parse_colour(const char **s, unsigned *out)
-{
-    uint64_t n;
-
-    if (parse_number(s, &n)) {
-        *out = (unsigned)n;
-        return n < 8;
-    }
-    for (unsigned i = 0; i < 8; i++) {
-        if (take_word(s, colour_names[i])) {
-            *out = i;
-            return true;
-        }
-    }
-    return false;
-}
-
-/* color FG BG: sent as the ANSI escape sequence ESC [ 3fg ; 4bg m, so the serial terminal
- * changes colour too. */
-static void cmd_color(const char *args)
-{
-    unsigned fg, bg;
-
-    if (!parse_colour(&args, &fg) || !parse_colour(&args, &bg) || *args) {
-        kprintf("usage: color FG BG, each 0-7 or black red green yellow blue magenta cyan white\n");
-        return;
-    }
-    kprintf("\033[%u;%um", 30 + fg, 40 + bg);
-}
-
-/* clear: ESC [ 2 J clears the screen, ESC [ H moves the cursor to the top left. */
-static void cmd_clear(const char *args)
-{
-    (void)args;
-    kprintf("\033[2J\033[H");
-}
-
+/* ANCHOR: cmd_lines */
 static void cmd_lines(const char *args)
 {
     uint64_t n;
@@ -653,7 +560,7 @@ static void cmd_lines(const char *args)
     for (uint64_t i = 1; i <= n; i++)
         kprintf("line %lu\n", (unsigned long)i);
 }
-/* ANCHOR_END: cmd_color */
+/* ANCHOR_END: cmd_lines */
 
 /* ANCHOR: cmd_bench */
 /* bench: bench.c's figures, one `bench: KEY VALUE UNIT DESCRIPTION` line each. */

@@ -10,16 +10,16 @@
 
 #include "format.h"
 #include "irq.h"
+#include "kprintf.h"
 #include "sched.h"
 #include "syscall.h"
-#include "term.h"
 #include "timer.h"
 
 /* ANCHOR: demo_say */
 #define SAY_MAX 96
 
 /* Print one line, whole: IRQs are masked while it goes out, so no other thread can print in
- * the middle of it (term_putc alone keeps only single bytes whole). That holds off the tick
+ * the middle of it (kputc alone keeps only single bytes whole). That holds off the tick
  * for the line's length, which is why only these short lines do it. */
 static void say(const char *fmt, ...)
 {
@@ -29,7 +29,7 @@ static void say(const char *fmt, ...)
     kvsnprintf(line, sizeof line, fmt, ap);
     va_end(ap);
     uint64_t daif = irq_save();
-    term_puts(line);
+    kputs(line);
     irq_restore(daif);
 }
 

@@ -71,3 +71,180 @@ def ntfntest(step):
     lines = [ln for ln in out if ln.startswith("ntfntest: ") or ln.startswith("fault: ntfntest")]
     expect_eq(lines, expected_for(lines, NTFNTEST), "ntfntest's transcript")
     expect_eq(len(lines), len(NTFNTEST), "ntfntest's number of lines")
+
+
+# ---- The screen is init's -----------------------------------------------------------------
+# From step 10 the kernel draws nothing: it asks the firmware for a framebuffer at boot, says so
+# in its banner, and hands it to init as device untypeds, with the geometry in BootInfo's extra
+# region; the terminal is a user library (user/fbterm.c). Step 03's checks read the kernel's
+# console off the screen; they are retired or answered again here, through init's terminal
+# (user/screen.c, booted as init with INIT=).
+import os  # noqa: E402
+import struct  # noqa: E402
+import subprocess  # noqa: E402
+
+from console import command  # noqa: E402
+from harness import PROMPT, TOP, CheckFailed, Step, expect_true, load_group, retire  # noqa: E402
+from png import write_png  # noqa: E402
+from screen import BG, FG, FONT_FILE, PALETTE, Font, expected_cell, grab  # noqa: E402
+
+_caps = load_group("08-caps").module           # caps_of, UT_LINE: `caps` and `untyped` parsed
+_ipc = load_group("09-ipc").module             # bench_rows, call_replyrecv_slow
+
+facts(
+    commands=tuple(c for c in parent.commands if c not in ("clear", "color")),
+    banner_board=parent.banner_board + "screen:   640x480, 32 bits per pixel, pitch 2560, "
+                                       "1228800 bytes at 0x3c100000, for init\n",
+    clock_cells=0,                # no clock in the corner: the kernel draws nothing
+)
+retire("glyph-cell-from-font", "the kernel draws no glyphs; user-terminal-draws-the-font "
+       "holds every cell of init's terminal to the font")
+retire("golden-image", "the kernel's screen is gone; user-terminal-draws-the-font compares "
+       "init's screen, pixel for pixel, with a rendering computed from the font")
+retire("scroll-100-lines", "`lines` prints to the serial line only; user-terminal-draws-the-font "
+       "scrolls init's terminal")
+retire("colours", "`color` went with the kernel's terminal; user-terminal-draws-the-font checks "
+       "all 16 colours on init's screen")
+retire("uart-and-screen-agree", "the kernel's output no longer reaches the screen; "
+       "user-terminal-draws-the-font holds init's screen to the bytes init sent to the serial line")
+retire("mbox-refused-resolution", "`fb set` is gone: the buffer is allocated once, at boot, and "
+       "is init's")
+retire("clock-on-screen", "the kernel draws no clock: the screen is init's "
+       "(kernel-leaves-the-screen-alone)")
+
+SCREEN_LINE = re.compile(r"screen:   (\d+)x(\d+), (\d+) bits per pixel, pitch (\d+), (\d+) bytes "
+                         r"at 0x([0-9a-f]+), for init\r\n")
+FB_LINES = re.compile(r"fb: (\d+)x(\d+), (\d+) bits per pixel, pitch (\d+) bytes, pixel order "
+                      r"(BGR|RGB)\r\nfb: (\d+) bytes at 0x([0-9a-f]+) \(bus address "
+                      r"0x([0-9a-f]+)\), init's as device untypeds")
+PAGE = 4096
+
+
+def screen_of(m):
+    """What the banner's screen line says: (width, height, depth, pitch, size, physical address)."""
+    found = SCREEN_LINE.search(bytes(m.transcript).decode(errors="replace"))
+    expect_true(found, f"no 'screen:' line in the banner: {m.tail(900)!r}")
+    return tuple(int(v, 16 if i == 5 else 10) for i, v in enumerate(found.groups()))
+
+
+def pages_of(pa, size):
+    """The pages a buffer covers: [first, end)."""
+    return pa // PAGE * PAGE, (pa + size + PAGE - 1) // PAGE * PAGE
+
+
+@check("fb-command", override="fb is read-only: the buffer is allocated once, at boot, as large "
+                              "as the screen, for init")
+def fb_command(step):
+    """`fb` prints what the banner said and the pixel order, and that the buffer is init's;
+    it takes no arguments (no `fb set`). The buffer is as large as the screen: no rows or
+    columns for panning, which init could not do."""
+    with console(step) as m:
+        w, h, depth, pitch, size, pa = screen_of(m)
+        out = command(m, "fb")
+        refused = command(m, "fb set 800 600")
+    found = FB_LINES.search(out)
+    expect_true(found, f"'fb': {out!r}")
+    g = found.groups()
+    expect_eq((int(g[0]), int(g[1]), int(g[2]), int(g[3]), int(g[5]), int(g[6], 16)),
+              (w, h, depth, pitch, size, pa), "fb against the banner's screen line")
+    expect_eq((w, h, depth, pitch, size), (640, 480, 32, 2560, 640 * 480 * 4),
+              "QEMU's 640x480 buffer with nothing beyond the screen")
+    expect_eq(int(g[7], 16) & 0x3FFFFFFF, pa, "the bus address, less its alias bits")
+    expect_true("usage: fb (it takes no arguments)" in refused, f"'fb set 800 600': {refused!r}")
+
+
+@check("no-framebuffer-serial-only", override="the console is serial-only anyway: without a "
+                                              "framebuffer init gets none, and the kernel says so")
+def no_framebuffer(step):
+    """If the VideoCore never answers (mbox_call patched to return MBOX_ERR_TIMEOUT before the
+    kernel starts, as step 03's check does), the kernel says that init gets no framebuffer,
+    `fb` says there is none, init has no untyped outside the ARM's RAM and the peripherals and
+    no frame after BootInfo's page, and the console works."""
+    patch = (0x52800040).to_bytes(4, "little") + (0xD65F03C0).to_bytes(4, "little")  # mov w0, #2; ret
+    with step.boot(timeout=60, paused=True) as m:
+        m.gdb.write_mem(step.pa(step.sym("mbox_call")), patch)  # MMU still off: physical
+        m.gdb.resume()
+        m.expect("mbox: fb: no answer from the VideoCore")
+        m.expect("screen:   none: init gets no framebuffer")
+        m.expect(PROMPT)
+        out = command(m, "fb")
+        ut = command(m, "untyped").replace("\r", "")
+        caps = _caps.caps_of(m, 2)
+        echo = command(m, "echo still here")
+    expect_true("fb: no framebuffer: init got none" in out, f"'fb' without a framebuffer: {out!r}")
+    rows = [(int(pa, 16), kind) for _, pa, _, _, _, kind in _caps.UT_LINE.findall(ut)]
+    expect_true(rows and all(k == "ram" or pa >= 0x3F000000 for pa, k in rows),
+                f"init's untypeds without a framebuffer: {ut!r}")
+    bi_va = int(re.search(r"at (0x[0-9a-f]+)", caps[9][1]).group(1), 16)
+    expect_true(not any(t == "frame" and f"at {bi_va + PAGE:#x} " in rest
+                        for t, rest in caps.values()),
+                f"a frame after BootInfo's page without a framebuffer: {caps}")
+    expect_true("still here" in echo, f"echo without a screen: {echo!r}")
+
+
+@check("bench-figures", override="glyph and scroll went with the kernel's terminal; char is the "
+                                 "UART's alone", needs=("ipctest-the-same-without-the-fastpath",),
+       cost=4)
+def bench(step):
+    """bench's figures are step 09's but glyph and scroll (the kernel draws nothing now), and
+    hold step 09's goals: Call+ReplyRecv within 400 instructions, 10 words within 1,200, the
+    FASTPATH=0 kernel's within 1,100, null-syscall 120, yield 250, and the tick's."""
+    rows = _ipc.bench_rows(step)
+    expect_eq(sorted(rows), sorted(["boot", "irq", "svc", "null-syscall", "call-replyrecv",
+                                    "call-replyrecv-2as", "call-replyrecv-10", "yield",
+                                    "yield-self", "switch-tick", "char"]),
+              f"the figures of bench ({rows})")
+    expect_true(all(v > 0 for v in rows.values()), f"a figure is 0: {rows}")
+    if "violated" in step.symbols:
+        return                         # a debug build (DEBUG=1): its checks cost thousands
+    goals = {"call-replyrecv": 400, "call-replyrecv-10": 1200, "null-syscall": 120,
+             "yield": 250}
+    over = {k: f"{rows[k]} (goal {g})" for k, g in goals.items() if rows[k] > g}
+    slow = _ipc.call_replyrecv_slow(step)
+    if slow > 1100:
+        over["call-replyrecv-slow"] = f"{slow} (goal 1100)"
+    expect_eq(over, {}, "figures over their goals, in instructions")
+    missed = _ipc.bench_harness.irq_goal_missed(rows["irq"])
+    expect_true(missed is None, missed)
+
+
+def pattern_words(size):
+    """A picture no kernel would draw by chance: one 0x00RRGGBB word per 4 bytes, from a
+    multiplicative hash of the word's index (neighbouring pixels differ in every channel)."""
+    return [((i * 2654435761) >> 8) & 0xFFFFFF for i in range(size // 4)]
+
+
+@check("kernel-leaves-the-screen-alone")
+def kernel_leaves_screen(step):
+    """The kernel asks the firmware for the framebuffer and never writes to it: QEMU's loader
+    puts a picture in the buffer's memory before the first instruction (where the banner of a
+    first boot says the buffer will be), and after the banner, init's run (init.c never looks
+    at the screen), console commands, a user program and its fault, the screen still shows
+    that picture, pixel for pixel. Steps 03-09 cleared it at boot and drew their console."""
+    with console(step) as m:
+        w, h, _, pitch, size, pa = screen_of(m)
+        order = FB_LINES.search(command(m, "fb")).group(5)
+    words = pattern_words(size)
+    path = os.path.join(step.build, "screen-pattern.bin")
+    with open(path, "wb") as f:
+        f.write(struct.pack(f"<{len(words)}I", *words))
+    loader = ["-device", f"loader,file={path},addr={pa:#x},force-raw=on"]
+    with step.boot(timeout=120, extra=loader) as m:
+        m.expect(PROMPT, timeout=60)
+        for line in ("help", "echo " + "".join(chr(c) for c in range(0x21, 0x7F)), "lines 40",
+                     "info", "fb"):
+            command(m, line)
+        since = len(m.transcript)
+        wait_fault(m, run_program(m, "hello"), since)
+        s = grab(m, step, "kernel-leaves-the-screen-alone")
+    swap = order == "RGB"                      # pixel order 1: the word is 0x00BBGGRR
+    bad = []
+    for y in range(h):
+        for x in range(w):
+            v = words[(y * pitch + 4 * x) // 4]
+            if swap:
+                v = (v & 0xFF) << 16 | (v & 0xFF00) | v >> 16
+            if s.pixel(x, y) != v:
+                bad.append((x, y, f"{s.pixel(x, y):06x}", f"{v:06x}"))
+    expect_eq(bad[:3], [], f"pixels changed since the loader put the picture there ({len(bad)} "
+                           f"of {w * h}; build/{step.name}/kernel-leaves-the-screen-alone.png)")

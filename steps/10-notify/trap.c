@@ -19,7 +19,6 @@
 #include "sched.h"
 #include "syscall.h"
 #include "sysregs.h"
-#include "term.h"
 #include "trap.h"
 
 /* ANCHOR: frame_checks */
@@ -244,7 +243,7 @@ static void user_syscall(struct trap_frame *tf, uint64_t esr)
         sched_yield();
         return;
     case SYS_DEBUG_PUT_CHAR:
-        term_putc((char)tf->x[0]);
+        kputc((char)tf->x[0]);
         return;
     case SYS_CALL:                /* step 08: invoke a cap and wait for the answer */
         sys_invoke(sched_current(), esr, true, true);
