@@ -248,3 +248,109 @@ def kernel_leaves_screen(step):
                 bad.append((x, y, f"{s.pixel(x, y):06x}", f"{v:06x}"))
     expect_eq(bad[:3], [], f"pixels changed since the loader put the picture there ({len(bad)} "
                            f"of {w * h}; build/{step.name}/kernel-leaves-the-screen-alone.png)")
+
+
+def kernel_pages(step):
+    """The peripheral pages the kernel keeps (process.c's kernel_pages[]), read from the source
+    so that a step that gives one away needs no other change here."""
+    with open(os.path.join(step.src, "process.c")) as f:
+        text = f.read()
+    body = re.search(r"kernel_pages\[\] = \{(.*?)\};", text, re.S)
+    expect_true(body, "process.c has no kernel_pages[] = { ... };")
+    return [int(v, 16) for v in re.findall(r"UL\((0x[0-9A-Fa-f]+)\)", body.group(1))]
+
+
+@check("untypeds-cover-free-memory", override="init also gets the framebuffer's pages, as device "
+                                              "untypeds apart from the peripherals'")
+def untypeds(step):
+    """`untyped`: init's RAM untypeds are aligned powers of two that tile [16 MiB, the end of
+    the ARM's RAM) exactly, plus 1 MiB of its own block; its device untypeds tile the
+    peripherals 0x3F000000-0x3FFFFFFF but for the pages the kernel keeps, and the
+    framebuffer's pages (the banner says where), which lie above the ARM's RAM: no byte
+    twice, none of the VideoCore's memory but the framebuffer's."""
+    with console(step) as m:
+        out = command(m, "untyped").replace("\r", "")
+        said = bytes(m.transcript).decode(errors="replace")
+        _, _, _, _, size, pa = screen_of(m)
+    mem = re.search(r"memory: +ARM (\d+) MiB at 0x([0-9a-f]+)", said)
+    rows = [(int(p, 16), int(b), k) for _, p, b, _, _, k in _caps.UT_LINE.findall(out)]
+    expect_true(rows, f"untyped's table: {out!r}")
+    for p, bits, _ in rows:
+        expect_true(p % (1 << bits) == 0, f"untyped 0x{p:x} (2^{bits}) is not aligned")
+    ram_end = int(mem.group(2), 16) + (int(mem.group(1)) << 20)
+    ram = sorted((p, p + (1 << b)) for p, b, k in rows if k == "ram" and p >= 0x1000000)
+    expect_eq((ram[0][0], ram[-1][1]), (0x1000000, ram_end), "where the RAM untypeds start and end")
+    expect_true(all(a[1] == b[0] for a, b in zip(ram, ram[1:])), f"gaps or overlaps: {ram}")
+    lo, hi = pages_of(pa, size)
+    expect_true(lo >= ram_end, f"the framebuffer 0x{lo:x} is in the ARM's RAM (to 0x{ram_end:x})")
+    fb = sorted((p, p + (1 << b)) for p, b, k in rows if k == "device" and p < 0x3F000000)
+    expect_true(fb and fb[0][0] == lo and fb[-1][1] == hi and
+                all(a[1] == b[0] for a, b in zip(fb, fb[1:])),
+                f"device untypeds below the peripherals {[(hex(a), hex(b)) for a, b in fb]}: "
+                f"want the framebuffer's pages 0x{lo:x}-0x{hi:x} exactly")
+    dev = sorted((p, p + (1 << b)) for p, b, k in rows if k == "device" and p >= 0x3F000000)
+    kept = kernel_pages(step)
+    expect_eq(sum(e - s for s, e in dev), 0x1000000 - PAGE * len(kept),
+              "bytes of the peripherals' device untypeds")
+    for page in kept:
+        expect_true(not any(s <= page < e for s, e in dev), f"page 0x{page:x} was given away")
+    expect_true(all(a[1] <= b[0] for a, b in zip(dev, dev[1:])), f"device overlaps: {dev}")
+
+
+BOOTINFO_FB = "<QQ6I"                  # struct bootinfo_framebuffer: paddr, size, then 6 words
+FB_CHUNK_ID = 0x6266                   # BOOTINFO_HEADER_FRAMEBUFFER (abi.h): 'f' 'b'
+
+
+def frame_at(caps, va):
+    """The physical address of the frame cap mapped at `va` in `caps` (caps_of's), or None."""
+    for t, rest in caps.values():
+        found = re.match(r"(0x[0-9a-f]+)  4K \S+ at (0x[0-9a-f]+) ", rest)
+        if t == "frame" and found and int(found.group(2), 16) == va:
+            return int(found.group(1), 16)
+    return None
+
+
+def mem_bytes(m, pa, n):
+    """`mem PA N`: the bytes, read back from the hexdump."""
+    out = command(m, f"mem {pa:#x} {n}").replace("\r", "")
+    data = b"".join(bytes.fromhex(line[10:58].replace(" ", ""))
+                    for line in out.split("\n")[1:] if re.match(r"[0-9a-f]{8}: ", line))
+    expect_eq(len(data), n, f"bytes read by 'mem {pa:#x} {n}': {out!r}")
+    return data
+
+
+@check("bootinfo-extra-holds-the-framebuffer")
+def bootinfo_extra(step):
+    """init's BootInfo (read with `caps 2` and `mem`) says extraLen = 56 and names, in
+    extraBIPages, one frame: the page after BootInfo's, mapped there, which holds a header
+    {id 0x6266, len 56} and the framebuffer the banner describes (address, size, 640x480,
+    pitch, 32 bits, pixel order 0). A program started with `run` gets extraLen 0 and no
+    extra pages: only init gets the screen."""
+    with console(step) as m:
+        w, h, depth, pitch, size, pa = screen_of(m)
+        caps = _caps.caps_of(m, 2)
+        bi_pa, bi_va = (int(v, 16) for v in re.match(r"(0x[0-9a-f]+)  4K \S+ at (0x[0-9a-f]+)",
+                                                      caps[9][1]).groups())
+        head = struct.unpack("<17Q", mem_bytes(m, bi_pa, 136))   # to extraBIPages, at 120
+        extra_len, pages = head[0], head[15:17]
+        extra_pa = frame_at(caps, bi_va + PAGE)
+        expect_true(extra_pa is not None, f"no frame mapped at 0x{bi_va + PAGE:x}, the page "
+                                          f"after BootInfo's: {caps}")
+        chunk = mem_bytes(m, extra_pa, 56)
+        since = len(m.transcript)
+        ident = run_program(m, "hello")
+        wait_fault(m, ident, since)
+        other = _caps.caps_of(m, ident)
+        other_pa = int(re.match(r"(0x[0-9a-f]+)", other[9][1]).group(1), 16)
+        other_head = struct.unpack("<17Q", mem_bytes(m, other_pa, 136))
+    expect_eq(extra_len, 56, "init's BootInfo.extraLen")
+    expect_eq(pages[1] - pages[0], 1, f"init's extraBIPages {pages}: one frame")
+    expect_eq(caps.get(pages[0], ("",))[0], "frame", f"slot {pages[0]}, extraBIPages.start")
+    expect_true(f"at {bi_va + PAGE:#x} " in caps[pages[0]][1],
+                f"the frame extraBIPages names is the one after BootInfo's page: {caps[pages[0]]}")
+    ident_, length = struct.unpack("<2Q", chunk[:16])
+    expect_eq((ident_, length), (FB_CHUNK_ID, 56), "the chunk's header {id, len}")
+    expect_eq(struct.unpack(BOOTINFO_FB, chunk[16:]), (pa, size, w, h, pitch, depth, 0, 0),
+              "the chunk: paddr, size, width, height, pitch, depth, pixel order, reserved")
+    expect_eq((other_head[0], other_head[15:17]), (0, (0, 0)),
+              "a `run` program's extraLen and extraBIPages")
