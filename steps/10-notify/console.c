@@ -934,7 +934,7 @@ static void cmd_run(const char *args)
 
     if (len == 0) {
         kprintf("usage: run NAME [ARG], NAME one of init hello faults fuzz bench captest kv\n"
-                "    ipctest ipcfuzz ping ntfntest\n");
+                "    ipctest ipcfuzz ping ntfntest screen\n");
         return;
     }
     if (len >= sizeof name)
@@ -945,7 +945,7 @@ static void cmd_run(const char *args)
     const struct program *p = program_find(name);
     if (!p) {
         kprintf("run: there is no program '%s' (there are init, hello, faults, fuzz, bench,\n"
-                "    captest, kv, ipctest, ipcfuzz, ping, ntfntest)\n", name);
+                "    captest, kv, ipctest, ipcfuzz, ping, ntfntest, screen)\n", name);
         return;
     }
     struct tcb *t;

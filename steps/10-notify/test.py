@@ -354,3 +354,144 @@ def bootinfo_extra(step):
               "the chunk: paddr, size, width, height, pitch, depth, pixel order, reserved")
     expect_eq((other_head[0], other_head[15:17]), (0, (0, 0)),
               "a `run` program's extraLen and extraBIPages")
+
+
+class Terminal:
+    """What init's terminal (user/fbterm.c) shows after the bytes `data`: each cell's
+    character and colours, and the cursor. The rules of the kernel's terminal of steps 03-09
+    (screen.py's terminal_model), written again with colours: ESC [ n;.. m sets them (30-37,
+    90-97, 39 the foreground, 40-47, 100-107, 49 the background, 0 both), ESC [ 2 J paints the
+    screen in the background colour, a scroll paints the new bottom row in it."""
+
+    def __init__(self, cols, rows):
+        self.cols, self.rows = cols, rows
+        self.fg, self.bg = FG, BG
+        self.col = self.row = 0
+        self.cells = [self.blank() for _ in range(rows)]
+
+    def blank(self):
+        return [(" ", self.bg, self.bg) for _ in range(self.cols)]
+
+    def sgr(self, n):
+        if n == 0:
+            self.fg, self.bg = FG, BG
+        elif 30 <= n <= 37 or 90 <= n <= 97:
+            self.fg = PALETTE[n - 30 if n < 90 else n - 90 + 8]
+        elif 40 <= n <= 47 or 100 <= n <= 107:
+            self.bg = PALETTE[n - 40 if n < 100 else n - 100 + 8]
+        elif n == 39:
+            self.fg = FG
+        elif n == 49:
+            self.bg = BG
+
+    def newline(self):
+        self.col, self.row = 0, self.row + 1
+        if self.row == self.rows:
+            self.cells = self.cells[1:] + [self.blank()]
+            self.row = self.rows - 1
+
+    def feed(self, data):
+        esc, params = None, ""
+        for ch in data.decode("latin-1"):
+            if esc == "seen":
+                esc, params = ("csi" if ch == "[" else None), ""
+            elif esc == "csi":
+                if "@" <= ch <= "~":
+                    esc = None
+                    nums = [int(p) if p else 0 for p in params.split(";")][:4]
+                    if ch == "m":
+                        for n in nums:
+                            self.sgr(n)
+                    elif ch == "J" and nums[0] == 2:
+                        self.cells = [self.blank() for _ in range(self.rows)]
+                        self.col = self.row = 0
+                    elif ch == "H":
+                        self.col = self.row = 0
+                elif ch.isdigit() or ch == ";":
+                    params += ch
+            elif ch == "\x1b":
+                esc = "seen"
+            elif ch == "\n":
+                self.newline()
+            elif ch == "\r":
+                self.col = 0
+            elif ch == "\t":
+                self.col = min((self.col // 8 + 1) * 8, self.cols)
+            elif ch == "\b":
+                self.col = max(self.col - 1, 0)
+            elif " " <= ch < "\x7f":
+                if self.col >= self.cols:
+                    self.newline()
+                self.cells[self.row][self.col] = (ch, self.fg, self.bg)
+                self.col += 1
+
+    def pixels(self, f):
+        """The screen as rows of 0xRRGGBB pixels, the cursor drawn: the bottom two pixel rows
+        of its cell (the last column while a wrap is pending) exclusive-ored with fg ^ bg."""
+        out = [[0] * (self.cols * f.w) for _ in range(self.rows * f.h)]
+        for r, line in enumerate(self.cells):
+            for c, (ch, fg, bg) in enumerate(line):
+                for y, row in enumerate(expected_cell(f, ch, fg, bg)):
+                    out[r * f.h + y][c * f.w:(c + 1) * f.w] = row
+        col = min(self.col, self.cols - 1)
+        for y in range((self.row + 1) * f.h - 2, (self.row + 1) * f.h):
+            for x in range(col * f.w, (col + 1) * f.w):
+                out[y][x] ^= self.fg ^ self.bg
+        return out
+
+    def text(self):
+        return ["".join(ch for ch, _, _ in line) for line in self.cells]
+
+
+SCREEN_START = b"\x1b[0m\x1b[2J\x1b[H"     # what user/screen.c sends first
+SCREEN_END = b"screen: done\r\n"
+
+
+@check("user-terminal-draws-the-font", needs=("runs-any-init-given-with-INIT",), cost=6)
+def user_terminal(step):
+    """`make build STEP=10 INIT=build/10-notify/user/screen.elf`: init is user/screen.c, which
+    maps the framebuffer from its untypeds and prints through fbterm, on the screen and on the
+    serial line alike: 40 numbered lines (the screen scrolls), all 95 printable characters (a
+    wrapped line), the five colour pairs of step 03's golden image, all 16 foreground and
+    background colours, a tab, a backspace, a bell. The screen read back is, pixel for pixel,
+    the serial transcript run through a model of the terminal and drawn with the font file
+    (user/Lat15-VGA16.psf, parsed here): the same cells, colours and cursor as the kernel's
+    terminal had. (It waits for runs-any-init-given-with-INIT: both build build/10-notify-init/.)"""
+    elf = os.path.join(step.build, "user", "screen.elf")
+    r = subprocess.run(["make", "-s", "build", f"STEP={step.name}", f"INIT={elf}"], cwd=TOP,
+                       capture_output=True, text=True, timeout=300)
+    expect_eq(r.returncode, 0, f"the INIT build: {r.stdout[-500:]} {r.stderr[-1500:]}")
+    other = Step(step.name, "-init")
+    other.facts = step.facts
+    f = Font(os.path.join(step.src, "user", FONT_FILE))
+    with other.boot(timeout=180) as m:
+        m.expect(SCREEN_END, timeout=120)
+        m.expect(re.compile(rb"fault: init\[2\] brk #0"), timeout=20)
+        m.expect(PROMPT, timeout=20)
+        s = grab(m, other, "user-terminal")
+    data = bytes(m.transcript)
+    start, end = data.find(SCREEN_START), data.find(SCREEN_END)
+    expect_true(0 <= start < end, f"screen's output, from ESC [0m ESC [2J ESC [H to 'screen: "
+                                  f"done': {data[-600:]!r}")
+    model = Terminal(s.w // f.w, s.h // f.h)
+    model.feed(data[start:end + len(SCREEN_END)])
+    text = model.text()
+    printable = "".join(chr(c) for c in range(0x20, 0x7F))
+    expect_true(printable[:80] in text and printable[80:] + " " * 65 in text and
+                "screen: done" + " " * 68 in text and "line 40" + " " * 73 in text,
+                f"the model's screen lacks what screen.c prints: {text}")
+    want = model.pixels(f)
+    wrong = {}
+    for y in range(s.h):
+        for x in range(s.w):
+            if s.pixel(x, y) != want[y][x]:
+                wrong.setdefault((x // f.w, y // f.h), (x % f.w, y % f.h, f"{s.pixel(x, y):06x}",
+                                                        f"{want[y][x]:06x}"))
+    if wrong:
+        rgb = bytes(v for row in want for p in row for v in (p >> 16, p >> 8 & 0xFF, p & 0xFF))
+        write_png(os.path.join(other.build, "user-terminal-expected.png"), s.w, s.h, rgb)
+        (col, row), first = sorted(wrong.items(), key=lambda kv: (kv[0][1], kv[0][0]))[0]
+        raise CheckFailed(f"{len(wrong)} cells differ from the model, the first at col {col}, "
+                          f"row {row} ({text[row]!r}): (x, y, got, want) in it = {first}; "
+                          f"build/{step.name}-init/user-terminal.png against "
+                          f"user-terminal-expected.png")

@@ -5,7 +5,7 @@
 # build/10-notify/user/NAME.elf. From step 08 the library includes user/lib/, the seL4 user
 # library: the headers of libsel4's names and sel4.c. programs.S includes those files in the kernel image.
 # ANCHOR: user_mk
-USER_PROGRAMS := init hello faults fuzz bench captest kv ipctest ipcfuzz ping ntfntest
+USER_PROGRAMS := init hello faults fuzz bench captest kv ipctest ipcfuzz ping ntfntest screen
 # build/NN-name/user/ even for a kernel built elsewhere (DEBUG=1 in build/NN-name/debug, or
 # INIT=, FASTPATH=0): the programs do not change with the kernel's flags, so they are built once.
 USER_B        := $(TOP)/build/$(STEP_NAME)/user
@@ -33,10 +33,14 @@ $(USER_B)/%.S.o: $(STEP_DIR)/user/%.S | check-tools
 # information for gdb; the kernel carries NAME.elf, without it.
 $(USER_B)/%.debug.elf: $(USER_B)/%.c.o $(USER_LIB) $(STEP_DIR)/user/user.ld
 	$(LD) -nostdlib -static -no-pie -z max-page-size=4096 -T $(STEP_DIR)/user/user.ld \
-	    $(USER_LIB) $< $(filter $(USER_B)/threads.c.o,$^) -o $@
+	    $(USER_LIB) $< $(filter $(USER_EXTRA),$^) -o $@
 
-# The programs that start threads of their own link threads.c too.
+# The programs that start threads of their own link threads.c too; screen links the terminal
+# (fbterm.c) and its font (font.c parses the PSF file that font.S includes).
+USER_EXTRA := $(USER_B)/threads.c.o $(USER_B)/fbterm.c.o $(USER_B)/font.c.o $(USER_B)/font.S.o
 $(patsubst %,$(USER_B)/%.debug.elf,kv ipctest ipcfuzz): $(USER_B)/threads.c.o
+$(USER_B)/screen.debug.elf: $(USER_B)/fbterm.c.o $(USER_B)/font.c.o $(USER_B)/font.S.o
+$(USER_B)/font.S.o: $(STEP_DIR)/user/Lat15-VGA16.psf
 
 $(USER_B)/%.elf: $(USER_B)/%.debug.elf
 	$(OBJCOPY) --strip-debug $< $@
@@ -60,6 +64,6 @@ $(B)/programs.S.o: ASFLAGS += -Wa,-I$(USER_B)
 # seL4 library once, so warnings-as-errors check them all, the ones no program uses too.
 all: $(USER_B)/lib/check_stubs.c.o
 
-.SECONDARY: $(USER_ELFS:.elf=.debug.elf) $(USER_ELFS:.elf=.c.o) $(USER_LIB) $(USER_B)/threads.c.o $(USER_B)/lib/check_stubs.c.o
+.SECONDARY: $(USER_ELFS:.elf=.debug.elf) $(USER_ELFS:.elf=.c.o) $(USER_LIB) $(USER_EXTRA) $(USER_B)/lib/check_stubs.c.o
 
 -include $(wildcard $(USER_B)/*.d)
