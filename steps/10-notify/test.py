@@ -80,6 +80,7 @@ def ntfntest(step):
 # console off the screen; they are retired or answered again here, through init's terminal
 # (user/screen.c, booted as init with INIT=).
 import os  # noqa: E402
+import random  # noqa: E402
 import struct  # noqa: E402
 import subprocess  # noqa: E402
 
@@ -87,6 +88,7 @@ from console import command  # noqa: E402
 from harness import PROMPT, TOP, CheckFailed, Step, expect_true, load_group, retire  # noqa: E402
 from png import write_png  # noqa: E402
 from screen import BG, FG, FONT_FILE, PALETTE, Font, expected_cell, grab  # noqa: E402
+from ticks import rx_counts, uptime  # noqa: E402
 
 _caps = load_group("08-caps").module           # caps_of, UT_LINE: `caps` and `untyped` parsed
 _ipc = load_group("09-ipc").module             # bench_rows, call_replyrecv_slow
@@ -495,3 +497,46 @@ def user_terminal(step):
                           f"row {row} ({text[row]!r}): (x, y, got, want) in it = {first}; "
                           f"build/{step.name}-init/user-terminal.png against "
                           f"user-terminal-expected.png")
+
+
+@check("typing-during-ticks-loses-nothing", override="echo no longer draws, so it is too cheap "
+                                                     "for a tick to come: two `lines 10000` keep "
+                                                     "the console busy")
+def typing_during_ticks(step):
+    """Nearly 4 KiB of commands typed at once while the tick keeps interrupting: every line
+    comes back, echoed and answered, in order, and nothing was dropped. Until step 09 each
+    echoed line was drawn and scrolled on the screen, some 100 million instructions in all;
+    now an echo costs a few thousand, so the commands include two `lines 10000` (about 5
+    million instructions each, a tick every 2 million), a third and two thirds of the way
+    in: the rest of the typing arrives while the console is busy and the ticks come. The
+    bytes typed fit the 4 KiB receive ring, so none may be dropped however slow it is."""
+    ring = step.define("ring.h", "RING_SIZE")
+    rnd = random.Random(5)
+    lines, busy = [], "lines 10000"
+    while sum(len(x) + 6 for x in lines) < ring - 2 * (len(busy) + 1) - 70:
+        lines.append("".join(rnd.choice("abcdefghijklmnopqrstuvwxyz0123456789 ,.-")
+                             for _ in range(rnd.randint(10, 58))).strip() or "x")
+    cmds = [f"echo {x}" for x in lines]
+    cmds[len(cmds) // 3:len(cmds) // 3] = [busy]
+    cmds[2 * len(cmds) // 3:2 * len(cmds) // 3] = [busy]
+    data = "".join(c + "\r" for c in cmds).encode()
+    answer = {busy: "".join(f"line {i}\r\n" for i in range(1, 10001))}
+    want = b"".join(f"{c}\r\n{answer.get(c, c[5:] + chr(13) + chr(10))}> ".encode()
+                    for c in cmds)
+    with console(step) as m:
+        t1, _, _ = uptime(step, m)
+        m.mark()
+        start = len(m.transcript)
+        m.send(data)
+        last = f"{cmds[-1]}\r\n{cmds[-1][5:]}\r\n> ".encode()
+        end = m.expect(last, timeout=120).end()
+        got = bytes(m.transcript[start:end])
+        t2, _, _ = uptime(step, m)
+        received, dropped, overruns = rx_counts(m)
+    expect_true(len(data) <= ring, f"{len(data)} bytes typed, more than the ring's {ring}")
+    if got != want:
+        i = next((i for i, (a, b) in enumerate(zip(got, want)) if a != b), min(len(got), len(want)))
+        raise CheckFailed(f"the console's answer differs from what was typed at byte {i}: "
+                          f"got {got[i - 40:i + 40]!r}, want {want[i - 40:i + 40]!r}")
+    expect_eq((dropped, overruns), (0, 0), "bytes dropped, FIFO overruns")
+    expect_true(t2 >= t1 + 4, f"fewer than 4 ticks while the console worked ({t1} -> {t2})")
