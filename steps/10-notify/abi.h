@@ -151,7 +151,7 @@ struct untyped_desc {
     uint8_t padding[6];
 };
 struct bootinfo {
-    uint64_t extra_len;                /* no extra BootInfo pages here: 0 */
+    uint64_t extra_len;                /* bytes of chunks after this page: 0, init 56 (its fb) */
     uint64_t node_id;                  /* one core: 0 */
     uint64_t num_nodes;                /* 1 */
     uint64_t num_io_pt_levels;         /* no IOMMU: 0 */
@@ -161,7 +161,7 @@ struct bootinfo {
     struct slot_region user_image_frames;  /* one cap per page of the image region */
     struct slot_region user_image_paging;  /* the page tables mapping it */
     struct slot_region io_space_caps;  /* none */
-    struct slot_region extra_bi_pages; /* none */
+    struct slot_region extra_bi_pages; /* the frames holding those chunks */
     uint64_t init_thread_cnode_size_bits;
     uint64_t init_thread_domain;       /* 0 */
     struct slot_region untyped;        /* the untyped caps, in untyped_list's order */
@@ -196,5 +196,39 @@ enum user_context_reg {
     UC_COUNT,                      /* 36 words, 288 bytes */
 };
 /* ANCHOR_END: bootinfo */
+
+/* ANCHOR: bootinfo_extra */
+/*
+ * Extra BootInfo, seL4's way of passing what a platform knows at boot (the device tree on Arm,
+ * the framebuffer and memory map on x86): when extra_len > 0, chunks follow the BootInfo page,
+ * at BootInfo + 4096, extra_len bytes in all, on the frames extra_bi_pages names. Each chunk
+ * is a header, then len - 16 bytes of its own; a program walks them by len and skips the ids
+ * it does not know, so one that never looks there sees nothing else change.
+ */
+struct bootinfo_header {               /* seL4_BootInfoHeader */
+    uint64_t id;                       /* what the chunk holds (seL4_BootInfoID) */
+    uint64_t len;                      /* bytes of the chunk, this header included */
+};
+_Static_assert(sizeof(struct bootinfo_header) == 16, "seL4_BootInfoHeader is 16 bytes");
+
+/*
+ * Ours: the framebuffer the kernel asked the firmware for (fb.c), which init gets as device
+ * untypeds covering exactly its pages (paddr to paddr + size, rounded out to pages). seL4's ids are 0 (padding) to 6 (FDT), numbered up from
+ * 0, and seL4 appends new ones at the end of that list (SEL4_BOOTINFO_HEADER_NUM is 7 today);
+ * its x86 framebuffer id, 4, carries multiboot2's layout, which this is not. So ours is far
+ * above anything seL4 will reach by counting: 0x6266, the bytes 'f' 'b' in a hexdump.
+ */
+#define BOOTINFO_HEADER_FRAMEBUFFER 0x6266
+struct bootinfo_framebuffer {
+    uint64_t paddr;                    /* physical address of pixel (0, 0) */
+    uint64_t size;                     /* bytes of the buffer, from paddr */
+    uint32_t width, height;            /* visible pixels */
+    uint32_t pitch;                    /* bytes from one row to the next */
+    uint32_t depth;                    /* bits per pixel: 32 */
+    uint32_t pixel_order;              /* 0: pixel word 0x00RRGGBB; 1: 0x00BBGGRR */
+    uint32_t reserved;                 /* 0: the chunk stays a whole number of words */
+};
+_Static_assert(sizeof(struct bootinfo_framebuffer) == 40, "the framebuffer chunk: 40 bytes");
+/* ANCHOR_END: bootinfo_extra */
 
 #endif

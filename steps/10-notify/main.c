@@ -1,7 +1,8 @@
 /*
- * main.c: the first C code. It sets up the mini UART and the screen, says hello, prints what
- * the firmware knows about the board, starts the interrupts and the scheduler, and hands
- * the processor to the threads: the console, the idle thread, and init in user space.
+ * main.c: the first C code. It sets up the mini UART, says hello, prints what the firmware
+ * knows about the board, asks it for a framebuffer for init, starts the interrupts and the
+ * scheduler, and hands the processor to the threads: the console, the idle thread, and init
+ * in user space.
  */
 #include <stdint.h>
 
@@ -17,7 +18,6 @@
 #include "sched.h"
 #include "sysregs.h"
 #include "tcb.h"
-#include "term.h"
 #include "timer.h"
 #include "uart.h"
 
@@ -95,15 +95,16 @@ static void uart_clock_from_firmware(void)
 /* ANCHOR_END: uart_clock */
 
 /* ANCHOR: screen_init */
-/* Get a framebuffer and put the console on it; without one, the console stays serial. */
+/* Get a framebuffer for init (process.c gives it the buffer and BootInfo says where), and
+ * say what it is. The kernel itself never draws on it: its console is the serial line. */
 static void screen_init(void)
 {
-    term_init();
     if (fb_init(SCREEN_WIDTH, SCREEN_HEIGHT) != 0) {
-        kprintf("screen: no framebuffer, serial console only\n");
+        kprintf("screen:   none: init gets no framebuffer\n");
         return;
     }
-    term_screen_on();
+    kprintf("screen:   %ux%u, %u bits per pixel, pitch %u, %u bytes at 0x%08lx, for init\n",
+            fb.width, fb.height, fb.depth, fb.pitch, fb.size, (unsigned long)fb.pa);
 }
 /* ANCHOR_END: screen_init */
 
@@ -166,7 +167,6 @@ void kernel_main(void)
 {
     uart_init();
     uart_clock_from_firmware();
-    screen_init();
 
     boot_banner_ticks = timer_count();   /* for `info`: how long the way here took */
     bench_init();                        /* ... and for `bench`, in instructions */
@@ -177,6 +177,7 @@ void kernel_main(void)
             (unsigned long)timer_frequency(), (unsigned long)__kernel_start,
             (unsigned long)__kernel_end);
     print_board_facts();
+    screen_init();
     park_other_cores();
     interrupts_start();
     sysreg_write(cpacr_el1, CPACR_EL1_FPEN_TRAP_ALL);   /* FP/SIMD use is a fault */

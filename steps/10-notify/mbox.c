@@ -165,8 +165,6 @@ static enum mbox_result mbox_check_tags(struct mbox_msg *m)
  * came and before we read it (a line may have been fetched again meanwhile, speculatively).
  * The address posted is the physical one, not our virtual address.
  */
-volatile bool mbox_busy;
-
 enum mbox_result mbox_call(struct mbox_msg *m)
 {
     if (m->used == 0)
@@ -177,9 +175,7 @@ enum mbox_result mbox_call(struct mbox_msg *m)
 
     uint32_t bus = (uint32_t)kva_to_pa(m->words) | BUS_ALIAS_UNCACHED;
     cache_clean_range(m->words, sizeof m->words);
-    mbox_busy = true;                       /* fb.c pans only when no message is in flight */
     enum mbox_result r = mbox_exchange(bus, MBOX_CHANNEL_PROPERTY);
-    mbox_busy = false;
     cache_invalidate_range(m->words, sizeof m->words);
     if (r != MBOX_OK)
         return r;

@@ -71,7 +71,6 @@ enum mbox_result {
 void mbox_msg_init(struct mbox_msg *m);
 uint32_t *mbox_add_tag(struct mbox_msg *m, uint32_t tag, uint32_t value_words);
 enum mbox_result mbox_call(struct mbox_msg *m);
-extern volatile bool mbox_busy;       /* a message is in flight (fb.c must not post another) */
 const char *mbox_strerror(enum mbox_result r);
 void mbox_print_error(const char *what, const struct mbox_msg *m, enum mbox_result r);
 

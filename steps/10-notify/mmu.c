@@ -220,9 +220,11 @@ void mmu_drop_identity(void)
  * fields), and a kernel address shifted right by 12 would put 1s there. */
 #define TLBI_VA(va)     (((uint64_t)(va) >> 12) & ((UL(1) << 44) - 1))
 
-/* Make the 2 MiB blocks holding [pa, pa + size) Normal non-cacheable, so that pixels written by
- * the CPU reach memory, where the VideoCore reads them, without cache maintenance. Returns 0,
- * or -1 if the range is not plain RAM outside the kernel's first 2 MiB.
+/* Make the 2 MiB blocks holding [pa, pa + size) Normal non-cacheable. Until step 09 the kernel
+ * drew there, and its pixels had to reach memory, where the VideoCore reads them, without cache
+ * maintenance; from step 10 init draws through an uncached mapping of its own, and the kernel's
+ * view must not be a cached alias of it. Returns 0, or -1 if the range is not plain RAM
+ * outside the kernel's first 2 MiB.
  * The change follows break-before-make: the old entry is invalidated and its TLB entry
  * removed before the new one is written, so the core never sees two versions at once. */
 int mmu_map_framebuffer(uint64_t pa, uint64_t size)

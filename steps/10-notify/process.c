@@ -3,7 +3,9 @@
  * each as seL4 starts its root task: every object it begins with (its CNode, TCB, VSpace, page
  * tables, image frames, IPC buffer, BootInfo) is made by Retype's own code from a block of RAM
  * the kernel keeps a cap to, and its caps are put at seL4's slots in the program's CNode.
- * Then BootInfo says where everything is, and the program is on its own.
+ * Then BootInfo says where everything is, and the program is on its own. From step 10 init
+ * also gets the framebuffer the kernel asked the firmware for: device untypeds covering it,
+ * and its geometry in BootInfo's extra region.
  */
 #include "process.h"
 
@@ -15,6 +17,8 @@
 #include "cnode.h"
 #include "elf.h"
 #include "endpoint.h"
+#include "fb.h"
+#include "kprintf.h"
 #include "sched.h"
 #include "sysregs.h"
 #include "tcb.h"
@@ -27,12 +31,12 @@ extern const uint8_t user_init[], user_init_end[], user_hello[], user_hello_end[
     user_captest[], user_captest_end[], user_kv[], user_kv_end[], user_ipctest[],
     user_ipctest_end[], user_ipcfuzz[], user_ipcfuzz_end[], user_ping[], user_ping_end[],
     user_ntfntest[], user_ntfntest_end[], user_irqtest[], user_irqtest_end[], user_signal[],
-    user_signal_end[];
+    user_signal_end[], user_screen[], user_screen_end[];
 
 const struct program programs[] = {
     PROGRAM(init), PROGRAM(hello), PROGRAM(faults), PROGRAM(fuzz), PROGRAM(bench),
     PROGRAM(captest), PROGRAM(kv), PROGRAM(ipctest), PROGRAM(ipcfuzz), PROGRAM(ping),
-    PROGRAM(ntfntest), PROGRAM(irqtest), PROGRAM(signal),
+    PROGRAM(ntfntest), PROGRAM(irqtest), PROGRAM(signal), PROGRAM(screen),
 };
 const unsigned program_count = sizeof programs / sizeof programs[0];
 
@@ -125,6 +129,46 @@ static const uint64_t kernel_pages[] = {
 };
 /* ANCHOR_END: process_untypeds */
 
+/* ANCHOR: process_framebuffer */
+/* The framebuffer's pages, [*lo, *hi), for init, or false if there is none or it is not where
+ * a framebuffer belongs: in the VideoCore's part of RAM, above the RAM that init's untypeds
+ * cover and below the peripherals. Anywhere else, init would get a second untyped for memory
+ * it has already, or for the kernel's. */
+static bool framebuffer_pages(uint64_t *lo, uint64_t *hi)
+{
+    if (!fb.width)
+        return false;
+    *lo = fb.pa & ~(PAGE_SIZE - 1);
+    *hi = (fb.pa + fb.size + PAGE_SIZE - 1) & ~(PAGE_SIZE - 1);
+    if (*lo < ram_end || *hi > PERIPH_PA) {
+        kprintf("init: no framebuffer: 0x%08lx-0x%08lx is not between the ARM's RAM "
+                "(up to 0x%08lx) and the peripherals\n", (unsigned long)*lo,
+                (unsigned long)*hi, (unsigned long)ram_end);
+        return false;
+    }
+    return true;
+}
+
+/* The extra BootInfo chunk that says where the framebuffer is and how it is laid out, at the
+ * start of `page` (zeroed); returns its length, BootInfo's extra_len. Field by field: a
+ * struct copy would make GCC call memcpy, which this kernel does not have. */
+static uint64_t put_framebuffer_chunk(void *page)
+{
+    struct bootinfo_header *h = page;
+    struct bootinfo_framebuffer *f = (struct bootinfo_framebuffer *)(h + 1);
+    h->id = BOOTINFO_HEADER_FRAMEBUFFER;
+    h->len = sizeof *h + sizeof *f;
+    f->paddr = fb.pa;
+    f->size = fb.size;
+    f->width = fb.width;
+    f->height = fb.height;
+    f->pitch = fb.pitch;
+    f->depth = fb.depth;
+    f->pixel_order = fb.order;
+    return h->len;
+}
+/* ANCHOR_END: process_framebuffer */
+
 /* ANCHOR: process_image */
 /* Every page of the image region, lowest to highest, gets a frame (gaps between segments
  * too: BootInfo promises cap i maps base + 4096 i) with the bytes of whichever segment
@@ -168,7 +212,12 @@ static const char *build(struct process *p, const struct program *prog, const ch
     for (unsigned i = 0; i < img.nsegments; i++)
         if ((img.segment[i].vaddr & ~(PAGE_SIZE - 1)) < lo)
             lo = img.segment[i].vaddr & ~(PAGE_SIZE - 1);
-    uint64_t ipc_va = img.end, bi_va = img.end + PAGE_SIZE, top = bi_va + PAGE_SIZE;
+    /* init gets the framebuffer: its chunk goes on a page of extra BootInfo, right after
+     * BootInfo's page (seL4's place for it), so the tables must reach one page further. */
+    uint64_t fb_lo = 0, fb_hi = 0;
+    bool extra = boot && framebuffer_pages(&fb_lo, &fb_hi);
+    uint64_t ipc_va = img.end, bi_va = img.end + PAGE_SIZE, extra_va = bi_va + PAGE_SIZE;
+    uint64_t top = extra_va + (extra ? PAGE_SIZE : 0);
 
     /* The CNode: 4096 slots, with a 52-bit guard of 0, so that a cptr is a slot number read
      * with depth 64 (seL4's root CNode). Its own cap is in its slot 2. */
@@ -204,7 +253,7 @@ static const char *build(struct process *p, const struct program *prog, const ch
     }
     struct bootinfo *bi = 0;
     uint64_t frames = next;
-    for (uint64_t va = lo; va < top; va += PAGE_SIZE) {
+    for (uint64_t va = lo; va < extra_va; va += PAGE_SIZE) {
         struct cte *slot = va == ipc_va ? &s[SLOT_IPC_BUFFER] :
                            va == bi_va ? &s[SLOT_BOOTINFO_FRAME] : &s[next++];
         struct cap *f = make(p, OBJ_SMALL_PAGE, 0, slot);
@@ -225,7 +274,8 @@ static const char *build(struct process *p, const struct program *prog, const ch
 
     /* ANCHOR: process_devices */
     /* Untyped memory: 1 MiB of the block for every program; for init, all the rest of the
-     * RAM and the peripherals the kernel does not keep.
+     * RAM, the peripherals the kernel does not keep, and last the framebuffer's pages (so
+     * every other untyped keeps the slot it had before step 10).
      *
      * Step 10: a `run` program also gets the system timer's page, as a device untyped of one
      * page, so that a test driver (irqtest, and the bench's irq-to-user) can make compare 1
@@ -242,6 +292,7 @@ static const char *build(struct process *p, const struct program *prog, const ch
      * interrupt.c). Killing a program deletes its IRQHandler caps, which frees its lines. */
     bi->untyped = (struct slot_region){ next, next };
     p->untyped_first = next;
+    uint64_t extra_pa = extra ? take(p, 12) : 0;   /* before the untyped fills the block */
     uint64_t ut = take(p, RUN_UNTYPED_BITS);
     if (!ut)
         return "too big for its block";
@@ -256,10 +307,27 @@ static const char *build(struct process *p, const struct program *prog, const ch
             from = kernel_pages[i] + PAGE_SIZE;
         }
         give_untypeds(p, bi, from, LOCAL_PA, true, &next);
+        if (extra)
+            give_untypeds(p, bi, fb_lo, fb_hi, true, &next);
     } else {
         give_untypeds(p, bi, SYSTIMER_PAGE, SYSTIMER_PAGE + PAGE_SIZE, true, &next);
     }
     p->untyped_end = next;
+
+    /* The extra BootInfo page, read-only like BootInfo's, its cap after the untypeds: seL4
+     * puts it between the page tables and the image frames, but here the slots before the
+     * untypeds stay as they were, and BootInfo's extra_bi_pages says where it is. */
+    if (extra) {
+        if (!extra_pa)
+            return "too big for its block";
+        cte_insert_new(&p->block, &s[next], obj_make(OBJ_SMALL_PAGE, extra_pa, 0, false));
+        struct cap *f = &s[next].cap;
+        bi->extra_len = put_framebuffer_chunk(cap_obj(*f));
+        vspace_map_frame(*vs, f, extra_va, MMU_USER_R);
+        p->pages++;
+        bi->extra_bi_pages = (struct slot_region){ next, next + 1 };
+        next++;
+    }
     cte_insert_new(0, &s[SLOT_IRQ_CONTROL], cap_make(CAP_IRQ_CONTROL, 0, 0, 0));
     /* ANCHOR_END: process_devices */
     cte_insert_new(0, &s[SLOT_ASID_POOL], cap_make(CAP_ASID_POOL, 0, 0, 0));

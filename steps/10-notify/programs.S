@@ -26,4 +26,5 @@ user_\name\()_end:
     program ntfntest
     program irqtest
     program signal
+    program screen
 /* ANCHOR_END: programs */

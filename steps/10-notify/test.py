@@ -216,6 +216,128 @@ def bench(step):
                                     "call-replyrecv-2as", "call-replyrecv-10", "signal",
                                     "signal-wake", "irq-to-user", "yield", "yield-self",
                                     "switch-tick", "char", "glyph", "scroll"]),
+# ---- The screen is init's -----------------------------------------------------------------
+# From step 10 the kernel draws nothing: it asks the firmware for a framebuffer at boot, says so
+# in its banner, and hands it to init as device untypeds, with the geometry in BootInfo's extra
+# region; the terminal is a user library (user/fbterm.c). Step 03's checks read the kernel's
+# console off the screen; they are retired or answered again here, through init's terminal
+# (user/screen.c, booted as init with INIT=).
+import os  # noqa: E402
+import random  # noqa: E402
+import struct  # noqa: E402
+import subprocess  # noqa: E402
+
+from console import command  # noqa: E402
+from harness import PROMPT, TOP, CheckFailed, Step, expect_true, load_group, retire  # noqa: E402
+from png import write_png  # noqa: E402
+from screen import BG, FG, FONT_FILE, PALETTE, Font, expected_cell, grab  # noqa: E402
+from ticks import rx_counts, uptime  # noqa: E402
+
+_caps = load_group("08-caps").module           # caps_of, UT_LINE: `caps` and `untyped` parsed
+_ipc = load_group("09-ipc").module             # bench_rows, call_replyrecv_slow
+
+facts(
+    commands=tuple(c for c in parent.commands if c not in ("clear", "color")),
+    banner_board=parent.banner_board + "screen:   640x480, 32 bits per pixel, pitch 2560, "
+                                       "1228800 bytes at 0x3c100000, for init\n",
+    clock_cells=0,                # no clock in the corner: the kernel draws nothing
+)
+retire("glyph-cell-from-font", "the kernel draws no glyphs; user-terminal-draws-the-font "
+       "holds every cell of init's terminal to the font")
+retire("golden-image", "the kernel's screen is gone; user-terminal-draws-the-font compares "
+       "init's screen, pixel for pixel, with a rendering computed from the font")
+retire("scroll-100-lines", "`lines` prints to the serial line only; user-terminal-draws-the-font "
+       "scrolls init's terminal")
+retire("colours", "`color` went with the kernel's terminal; user-terminal-draws-the-font checks "
+       "all 16 colours on init's screen")
+retire("uart-and-screen-agree", "the kernel's output no longer reaches the screen; "
+       "user-terminal-draws-the-font holds init's screen to the bytes init sent to the serial line")
+retire("mbox-refused-resolution", "`fb set` is gone: the buffer is allocated once, at boot, and "
+       "is init's")
+retire("clock-on-screen", "the kernel draws no clock: the screen is init's "
+       "(kernel-leaves-the-screen-alone)")
+
+SCREEN_LINE = re.compile(r"screen:   (\d+)x(\d+), (\d+) bits per pixel, pitch (\d+), (\d+) bytes "
+                         r"at 0x([0-9a-f]+), for init\r\n")
+FB_LINES = re.compile(r"fb: (\d+)x(\d+), (\d+) bits per pixel, pitch (\d+) bytes, pixel order "
+                      r"(BGR|RGB)\r\nfb: (\d+) bytes at 0x([0-9a-f]+) \(bus address "
+                      r"0x([0-9a-f]+)\), init's as device untypeds")
+PAGE = 4096
+
+
+def screen_of(m):
+    """What the banner's screen line says: (width, height, depth, pitch, size, physical address)."""
+    found = SCREEN_LINE.search(bytes(m.transcript).decode(errors="replace"))
+    expect_true(found, f"no 'screen:' line in the banner: {m.tail(900)!r}")
+    return tuple(int(v, 16 if i == 5 else 10) for i, v in enumerate(found.groups()))
+
+
+def pages_of(pa, size):
+    """The pages a buffer covers: [first, end)."""
+    return pa // PAGE * PAGE, (pa + size + PAGE - 1) // PAGE * PAGE
+
+
+@check("fb-command", override="fb is read-only: the buffer is allocated once, at boot, as large "
+                              "as the screen, for init")
+def fb_command(step):
+    """`fb` prints what the banner said and the pixel order, and that the buffer is init's;
+    it takes no arguments (no `fb set`). The buffer is as large as the screen: no rows or
+    columns for panning, which init could not do."""
+    with console(step) as m:
+        w, h, depth, pitch, size, pa = screen_of(m)
+        out = command(m, "fb")
+        refused = command(m, "fb set 800 600")
+    found = FB_LINES.search(out)
+    expect_true(found, f"'fb': {out!r}")
+    g = found.groups()
+    expect_eq((int(g[0]), int(g[1]), int(g[2]), int(g[3]), int(g[5]), int(g[6], 16)),
+              (w, h, depth, pitch, size, pa), "fb against the banner's screen line")
+    expect_eq((w, h, depth, pitch, size), (640, 480, 32, 2560, 640 * 480 * 4),
+              "QEMU's 640x480 buffer with nothing beyond the screen")
+    expect_eq(int(g[7], 16) & 0x3FFFFFFF, pa, "the bus address, less its alias bits")
+    expect_true("usage: fb (it takes no arguments)" in refused, f"'fb set 800 600': {refused!r}")
+
+
+@check("no-framebuffer-serial-only", override="the console is serial-only anyway: without a "
+                                              "framebuffer init gets none, and the kernel says so")
+def no_framebuffer(step):
+    """If the VideoCore never answers (mbox_call patched to return MBOX_ERR_TIMEOUT before the
+    kernel starts, as step 03's check does), the kernel says that init gets no framebuffer,
+    `fb` says there is none, init has no untyped outside the ARM's RAM and the peripherals and
+    no frame after BootInfo's page, and the console works."""
+    patch = (0x52800040).to_bytes(4, "little") + (0xD65F03C0).to_bytes(4, "little")  # mov w0, #2; ret
+    with step.boot(timeout=60, paused=True) as m:
+        m.gdb.write_mem(step.pa(step.sym("mbox_call")), patch)  # MMU still off: physical
+        m.gdb.resume()
+        m.expect("mbox: fb: no answer from the VideoCore")
+        m.expect("screen:   none: init gets no framebuffer")
+        m.expect(PROMPT)
+        out = command(m, "fb")
+        ut = command(m, "untyped").replace("\r", "")
+        caps = _caps.caps_of(m, 2)
+        echo = command(m, "echo still here")
+    expect_true("fb: no framebuffer: init got none" in out, f"'fb' without a framebuffer: {out!r}")
+    rows = [(int(pa, 16), kind) for _, pa, _, _, _, kind in _caps.UT_LINE.findall(ut)]
+    expect_true(rows and all(k == "ram" or pa >= 0x3F000000 for pa, k in rows),
+                f"init's untypeds without a framebuffer: {ut!r}")
+    bi_va = int(re.search(r"at (0x[0-9a-f]+)", caps[9][1]).group(1), 16)
+    expect_true(not any(t == "frame" and f"at {bi_va + PAGE:#x} " in rest
+                        for t, rest in caps.values()),
+                f"a frame after BootInfo's page without a framebuffer: {caps}")
+    expect_true("still here" in echo, f"echo without a screen: {echo!r}")
+
+
+@check("bench-figures", override="glyph and scroll went with the kernel's terminal; char is the "
+                                 "UART's alone", needs=("ipctest-the-same-without-the-fastpath",),
+       cost=4)
+def bench(step):
+    """bench's figures are step 09's but glyph and scroll (the kernel draws nothing now), and
+    hold step 09's goals: Call+ReplyRecv within 400 instructions, 10 words within 1,200, the
+    FASTPATH=0 kernel's within 1,100, null-syscall 120, yield 250, and the tick's."""
+    rows = _ipc.bench_rows(step)
+    expect_eq(sorted(rows), sorted(["boot", "irq", "svc", "null-syscall", "call-replyrecv",
+                                    "call-replyrecv-2as", "call-replyrecv-10", "yield",
+                                    "yield-self", "switch-tick", "char"]),
               f"the figures of bench ({rows})")
     expect_true(all(v > 0 for v in rows.values()), f"a figure is 0: {rows}")
     if "violated" in step.symbols:
@@ -260,6 +382,268 @@ def sel4_root_task(step):
     the same directory.)"""
     r = subprocess.run(["make", "-s", "build", f"STEP={step.name}",
                         f"INIT={os.path.join(step.build, 'user', 'sel4bench.elf')}"], cwd=TOP,
+    goals = {"call-replyrecv": 400, "call-replyrecv-10": 1200, "null-syscall": 120,
+             "yield": 250}
+    over = {k: f"{rows[k]} (goal {g})" for k, g in goals.items() if rows[k] > g}
+    slow = _ipc.call_replyrecv_slow(step)
+    if slow > 1100:
+        over["call-replyrecv-slow"] = f"{slow} (goal 1100)"
+    expect_eq(over, {}, "figures over their goals, in instructions")
+    missed = _ipc.bench_harness.irq_goal_missed(rows["irq"])
+    expect_true(missed is None, missed)
+
+
+def pattern_words(size):
+    """A picture no kernel would draw by chance: one 0x00RRGGBB word per 4 bytes, from a
+    multiplicative hash of the word's index (neighbouring pixels differ in every channel)."""
+    return [((i * 2654435761) >> 8) & 0xFFFFFF for i in range(size // 4)]
+
+
+@check("kernel-leaves-the-screen-alone")
+def kernel_leaves_screen(step):
+    """The kernel asks the firmware for the framebuffer and never writes to it: QEMU's loader
+    puts a picture in the buffer's memory before the first instruction (where the banner of a
+    first boot says the buffer will be), and after the banner, init's run (init.c never looks
+    at the screen), console commands, a user program and its fault, the screen still shows
+    that picture, pixel for pixel. Steps 03-09 cleared it at boot and drew their console."""
+    with console(step) as m:
+        w, h, _, pitch, size, pa = screen_of(m)
+        order = FB_LINES.search(command(m, "fb")).group(5)
+    words = pattern_words(size)
+    path = os.path.join(step.build, "screen-pattern.bin")
+    with open(path, "wb") as f:
+        f.write(struct.pack(f"<{len(words)}I", *words))
+    loader = ["-device", f"loader,file={path},addr={pa:#x},force-raw=on"]
+    with step.boot(timeout=120, extra=loader) as m:
+        m.expect(PROMPT, timeout=60)
+        for line in ("help", "echo " + "".join(chr(c) for c in range(0x21, 0x7F)), "lines 40",
+                     "info", "fb"):
+            command(m, line)
+        since = len(m.transcript)
+        wait_fault(m, run_program(m, "hello"), since)
+        s = grab(m, step, "kernel-leaves-the-screen-alone")
+    swap = order == "RGB"                      # pixel order 1: the word is 0x00BBGGRR
+    bad = []
+    for y in range(h):
+        for x in range(w):
+            v = words[(y * pitch + 4 * x) // 4]
+            if swap:
+                v = (v & 0xFF) << 16 | (v & 0xFF00) | v >> 16
+            if s.pixel(x, y) != v:
+                bad.append((x, y, f"{s.pixel(x, y):06x}", f"{v:06x}"))
+    expect_eq(bad[:3], [], f"pixels changed since the loader put the picture there ({len(bad)} "
+                           f"of {w * h}; build/{step.name}/kernel-leaves-the-screen-alone.png)")
+
+
+def kernel_pages(step):
+    """The peripheral pages the kernel keeps (process.c's kernel_pages[]), read from the source
+    so that a step that gives one away needs no other change here."""
+    with open(os.path.join(step.src, "process.c")) as f:
+        text = f.read()
+    body = re.search(r"kernel_pages\[\] = \{(.*?)\};", text, re.S)
+    expect_true(body, "process.c has no kernel_pages[] = { ... };")
+    return [int(v, 16) for v in re.findall(r"UL\((0x[0-9A-Fa-f]+)\)", body.group(1))]
+
+
+@check("untypeds-cover-free-memory", override="init also gets the framebuffer's pages, as device "
+                                              "untypeds apart from the peripherals'")
+def untypeds(step):
+    """`untyped`: init's RAM untypeds are aligned powers of two that tile [16 MiB, the end of
+    the ARM's RAM) exactly, plus 1 MiB of its own block; its device untypeds tile the
+    peripherals 0x3F000000-0x3FFFFFFF but for the pages the kernel keeps, and the
+    framebuffer's pages (the banner says where), which lie above the ARM's RAM: no byte
+    twice, none of the VideoCore's memory but the framebuffer's."""
+    with console(step) as m:
+        out = command(m, "untyped").replace("\r", "")
+        said = bytes(m.transcript).decode(errors="replace")
+        _, _, _, _, size, pa = screen_of(m)
+    mem = re.search(r"memory: +ARM (\d+) MiB at 0x([0-9a-f]+)", said)
+    rows = [(int(p, 16), int(b), k) for _, p, b, _, _, k in _caps.UT_LINE.findall(out)]
+    expect_true(rows, f"untyped's table: {out!r}")
+    for p, bits, _ in rows:
+        expect_true(p % (1 << bits) == 0, f"untyped 0x{p:x} (2^{bits}) is not aligned")
+    ram_end = int(mem.group(2), 16) + (int(mem.group(1)) << 20)
+    ram = sorted((p, p + (1 << b)) for p, b, k in rows if k == "ram" and p >= 0x1000000)
+    expect_eq((ram[0][0], ram[-1][1]), (0x1000000, ram_end), "where the RAM untypeds start and end")
+    expect_true(all(a[1] == b[0] for a, b in zip(ram, ram[1:])), f"gaps or overlaps: {ram}")
+    lo, hi = pages_of(pa, size)
+    expect_true(lo >= ram_end, f"the framebuffer 0x{lo:x} is in the ARM's RAM (to 0x{ram_end:x})")
+    fb = sorted((p, p + (1 << b)) for p, b, k in rows if k == "device" and p < 0x3F000000)
+    expect_true(fb and fb[0][0] == lo and fb[-1][1] == hi and
+                all(a[1] == b[0] for a, b in zip(fb, fb[1:])),
+                f"device untypeds below the peripherals {[(hex(a), hex(b)) for a, b in fb]}: "
+                f"want the framebuffer's pages 0x{lo:x}-0x{hi:x} exactly")
+    dev = sorted((p, p + (1 << b)) for p, b, k in rows if k == "device" and p >= 0x3F000000)
+    kept = kernel_pages(step)
+    expect_eq(sum(e - s for s, e in dev), 0x1000000 - PAGE * len(kept),
+              "bytes of the peripherals' device untypeds")
+    for page in kept:
+        expect_true(not any(s <= page < e for s, e in dev), f"page 0x{page:x} was given away")
+    expect_true(all(a[1] <= b[0] for a, b in zip(dev, dev[1:])), f"device overlaps: {dev}")
+
+
+BOOTINFO_FB = "<QQ6I"                  # struct bootinfo_framebuffer: paddr, size, then 6 words
+FB_CHUNK_ID = 0x6266                   # BOOTINFO_HEADER_FRAMEBUFFER (abi.h): 'f' 'b'
+
+
+def frame_at(caps, va):
+    """The physical address of the frame cap mapped at `va` in `caps` (caps_of's), or None."""
+    for t, rest in caps.values():
+        found = re.match(r"(0x[0-9a-f]+)  4K \S+ at (0x[0-9a-f]+) ", rest)
+        if t == "frame" and found and int(found.group(2), 16) == va:
+            return int(found.group(1), 16)
+    return None
+
+
+def mem_bytes(m, pa, n):
+    """`mem PA N`: the bytes, read back from the hexdump."""
+    out = command(m, f"mem {pa:#x} {n}").replace("\r", "")
+    data = b"".join(bytes.fromhex(line[10:58].replace(" ", ""))
+                    for line in out.split("\n")[1:] if re.match(r"[0-9a-f]{8}: ", line))
+    expect_eq(len(data), n, f"bytes read by 'mem {pa:#x} {n}': {out!r}")
+    return data
+
+
+@check("bootinfo-extra-holds-the-framebuffer")
+def bootinfo_extra(step):
+    """init's BootInfo (read with `caps 2` and `mem`) says extraLen = 56 and names, in
+    extraBIPages, one frame: the page after BootInfo's, mapped there, which holds a header
+    {id 0x6266, len 56} and the framebuffer the banner describes (address, size, 640x480,
+    pitch, 32 bits, pixel order 0). A program started with `run` gets extraLen 0 and no
+    extra pages: only init gets the screen."""
+    with console(step) as m:
+        w, h, depth, pitch, size, pa = screen_of(m)
+        caps = _caps.caps_of(m, 2)
+        bi_pa, bi_va = (int(v, 16) for v in re.match(r"(0x[0-9a-f]+)  4K \S+ at (0x[0-9a-f]+)",
+                                                      caps[9][1]).groups())
+        head = struct.unpack("<17Q", mem_bytes(m, bi_pa, 136))   # to extraBIPages, at 120
+        extra_len, pages = head[0], head[15:17]
+        extra_pa = frame_at(caps, bi_va + PAGE)
+        expect_true(extra_pa is not None, f"no frame mapped at 0x{bi_va + PAGE:x}, the page "
+                                          f"after BootInfo's: {caps}")
+        chunk = mem_bytes(m, extra_pa, 56)
+        since = len(m.transcript)
+        ident = run_program(m, "hello")
+        wait_fault(m, ident, since)
+        other = _caps.caps_of(m, ident)
+        other_pa = int(re.match(r"(0x[0-9a-f]+)", other[9][1]).group(1), 16)
+        other_head = struct.unpack("<17Q", mem_bytes(m, other_pa, 136))
+    expect_eq(extra_len, 56, "init's BootInfo.extraLen")
+    expect_eq(pages[1] - pages[0], 1, f"init's extraBIPages {pages}: one frame")
+    expect_eq(caps.get(pages[0], ("",))[0], "frame", f"slot {pages[0]}, extraBIPages.start")
+    expect_true(f"at {bi_va + PAGE:#x} " in caps[pages[0]][1],
+                f"the frame extraBIPages names is the one after BootInfo's page: {caps[pages[0]]}")
+    ident_, length = struct.unpack("<2Q", chunk[:16])
+    expect_eq((ident_, length), (FB_CHUNK_ID, 56), "the chunk's header {id, len}")
+    expect_eq(struct.unpack(BOOTINFO_FB, chunk[16:]), (pa, size, w, h, pitch, depth, 0, 0),
+              "the chunk: paddr, size, width, height, pitch, depth, pixel order, reserved")
+    expect_eq((other_head[0], other_head[15:17]), (0, (0, 0)),
+              "a `run` program's extraLen and extraBIPages")
+
+
+class Terminal:
+    """What init's terminal (user/fbterm.c) shows after the bytes `data`: each cell's
+    character and colours, and the cursor. The rules of the kernel's terminal of steps 03-09
+    (screen.py's terminal_model), written again with colours: ESC [ n;.. m sets them (30-37,
+    90-97, 39 the foreground, 40-47, 100-107, 49 the background, 0 both), ESC [ 2 J paints the
+    screen in the background colour, a scroll paints the new bottom row in it."""
+
+    def __init__(self, cols, rows):
+        self.cols, self.rows = cols, rows
+        self.fg, self.bg = FG, BG
+        self.col = self.row = 0
+        self.cells = [self.blank() for _ in range(rows)]
+
+    def blank(self):
+        return [(" ", self.bg, self.bg) for _ in range(self.cols)]
+
+    def sgr(self, n):
+        if n == 0:
+            self.fg, self.bg = FG, BG
+        elif 30 <= n <= 37 or 90 <= n <= 97:
+            self.fg = PALETTE[n - 30 if n < 90 else n - 90 + 8]
+        elif 40 <= n <= 47 or 100 <= n <= 107:
+            self.bg = PALETTE[n - 40 if n < 100 else n - 100 + 8]
+        elif n == 39:
+            self.fg = FG
+        elif n == 49:
+            self.bg = BG
+
+    def newline(self):
+        self.col, self.row = 0, self.row + 1
+        if self.row == self.rows:
+            self.cells = self.cells[1:] + [self.blank()]
+            self.row = self.rows - 1
+
+    def feed(self, data):
+        esc, params = None, ""
+        for ch in data.decode("latin-1"):
+            if esc == "seen":
+                esc, params = ("csi" if ch == "[" else None), ""
+            elif esc == "csi":
+                if "@" <= ch <= "~":
+                    esc = None
+                    nums = [int(p) if p else 0 for p in params.split(";")][:4]
+                    if ch == "m":
+                        for n in nums:
+                            self.sgr(n)
+                    elif ch == "J" and nums[0] == 2:
+                        self.cells = [self.blank() for _ in range(self.rows)]
+                        self.col = self.row = 0
+                    elif ch == "H":
+                        self.col = self.row = 0
+                elif ch.isdigit() or ch == ";":
+                    params += ch
+            elif ch == "\x1b":
+                esc = "seen"
+            elif ch == "\n":
+                self.newline()
+            elif ch == "\r":
+                self.col = 0
+            elif ch == "\t":
+                self.col = min((self.col // 8 + 1) * 8, self.cols)
+            elif ch == "\b":
+                self.col = max(self.col - 1, 0)
+            elif " " <= ch < "\x7f":
+                if self.col >= self.cols:
+                    self.newline()
+                self.cells[self.row][self.col] = (ch, self.fg, self.bg)
+                self.col += 1
+
+    def pixels(self, f):
+        """The screen as rows of 0xRRGGBB pixels, the cursor drawn: the bottom two pixel rows
+        of its cell (the last column while a wrap is pending) exclusive-ored with fg ^ bg."""
+        out = [[0] * (self.cols * f.w) for _ in range(self.rows * f.h)]
+        for r, line in enumerate(self.cells):
+            for c, (ch, fg, bg) in enumerate(line):
+                for y, row in enumerate(expected_cell(f, ch, fg, bg)):
+                    out[r * f.h + y][c * f.w:(c + 1) * f.w] = row
+        col = min(self.col, self.cols - 1)
+        for y in range((self.row + 1) * f.h - 2, (self.row + 1) * f.h):
+            for x in range(col * f.w, (col + 1) * f.w):
+                out[y][x] ^= self.fg ^ self.bg
+        return out
+
+    def text(self):
+        return ["".join(ch for ch, _, _ in line) for line in self.cells]
+
+
+SCREEN_START = b"\x1b[0m\x1b[2J\x1b[H"     # what user/screen.c sends first
+SCREEN_END = b"screen: done\r\n"
+
+
+@check("user-terminal-draws-the-font", needs=("runs-any-init-given-with-INIT",), cost=6)
+def user_terminal(step):
+    """`make build STEP=10 INIT=build/10-notify/user/screen.elf`: init is user/screen.c, which
+    maps the framebuffer from its untypeds and prints through fbterm, on the screen and on the
+    serial line alike: 40 numbered lines (the screen scrolls), all 95 printable characters (a
+    wrapped line), the five colour pairs of step 03's golden image, all 16 foreground and
+    background colours, a tab, a backspace, a bell. The screen read back is, pixel for pixel,
+    the serial transcript run through a model of the terminal and drawn with the font file
+    (user/Lat15-VGA16.psf, parsed here): the same cells, colours and cursor as the kernel's
+    terminal had. (It waits for runs-any-init-given-with-INIT: both build build/10-notify-init/.)"""
+    elf = os.path.join(step.build, "user", "screen.elf")
+    r = subprocess.run(["make", "-s", "build", f"STEP={step.name}", f"INIT={elf}"], cwd=TOP,
                        capture_output=True, text=True, timeout=300)
     expect_eq(r.returncode, 0, f"the INIT build: {r.stdout[-500:]} {r.stderr[-1500:]}")
     other = Step(step.name, "-init")
@@ -295,3 +679,78 @@ def sel4_root_task(step):
             wrong[key] = (f"min {low} median {median} kernel {kernel}: goal {goal}, "
                           f"{user} user instructions")
     expect_eq(wrong, {}, "figures off their goals, in instructions")
+    f = Font(os.path.join(step.src, "user", FONT_FILE))
+    with other.boot(timeout=180) as m:
+        m.expect(SCREEN_END, timeout=120)
+        m.expect(re.compile(rb"fault: init\[2\] brk #0"), timeout=20)
+        m.expect(PROMPT, timeout=20)
+        s = grab(m, other, "user-terminal")
+    data = bytes(m.transcript)
+    start, end = data.find(SCREEN_START), data.find(SCREEN_END)
+    expect_true(0 <= start < end, f"screen's output, from ESC [0m ESC [2J ESC [H to 'screen: "
+                                  f"done': {data[-600:]!r}")
+    model = Terminal(s.w // f.w, s.h // f.h)
+    model.feed(data[start:end + len(SCREEN_END)])
+    text = model.text()
+    printable = "".join(chr(c) for c in range(0x20, 0x7F))
+    expect_true(printable[:80] in text and printable[80:] + " " * 65 in text and
+                "screen: done" + " " * 68 in text and "line 40" + " " * 73 in text,
+                f"the model's screen lacks what screen.c prints: {text}")
+    want = model.pixels(f)
+    wrong = {}
+    for y in range(s.h):
+        for x in range(s.w):
+            if s.pixel(x, y) != want[y][x]:
+                wrong.setdefault((x // f.w, y // f.h), (x % f.w, y % f.h, f"{s.pixel(x, y):06x}",
+                                                        f"{want[y][x]:06x}"))
+    if wrong:
+        rgb = bytes(v for row in want for p in row for v in (p >> 16, p >> 8 & 0xFF, p & 0xFF))
+        write_png(os.path.join(other.build, "user-terminal-expected.png"), s.w, s.h, rgb)
+        (col, row), first = sorted(wrong.items(), key=lambda kv: (kv[0][1], kv[0][0]))[0]
+        raise CheckFailed(f"{len(wrong)} cells differ from the model, the first at col {col}, "
+                          f"row {row} ({text[row]!r}): (x, y, got, want) in it = {first}; "
+                          f"build/{step.name}-init/user-terminal.png against "
+                          f"user-terminal-expected.png")
+
+
+@check("typing-during-ticks-loses-nothing", override="echo no longer draws, so it is too cheap "
+                                                     "for a tick to come: two `lines 10000` keep "
+                                                     "the console busy")
+def typing_during_ticks(step):
+    """Nearly 4 KiB of commands typed at once while the tick keeps interrupting: every line
+    comes back, echoed and answered, in order, and nothing was dropped. Until step 09 each
+    echoed line was drawn and scrolled on the screen, some 100 million instructions in all;
+    now an echo costs a few thousand, so the commands include two `lines 10000` (about 5
+    million instructions each, a tick every 2 million), a third and two thirds of the way
+    in: the rest of the typing arrives while the console is busy and the ticks come. The
+    bytes typed fit the 4 KiB receive ring, so none may be dropped however slow it is."""
+    ring = step.define("ring.h", "RING_SIZE")
+    rnd = random.Random(5)
+    lines, busy = [], "lines 10000"
+    while sum(len(x) + 6 for x in lines) < ring - 2 * (len(busy) + 1) - 70:
+        lines.append("".join(rnd.choice("abcdefghijklmnopqrstuvwxyz0123456789 ,.-")
+                             for _ in range(rnd.randint(10, 58))).strip() or "x")
+    cmds = [f"echo {x}" for x in lines]
+    cmds[len(cmds) // 3:len(cmds) // 3] = [busy]
+    cmds[2 * len(cmds) // 3:2 * len(cmds) // 3] = [busy]
+    data = "".join(c + "\r" for c in cmds).encode()
+    answer = {busy: "".join(f"line {i}\r\n" for i in range(1, 10001))}
+    want = b"".join(f"{c}\r\n{answer.get(c, c[5:] + chr(13) + chr(10))}> ".encode()
+                    for c in cmds)
+    with console(step) as m:
+        t1, _, _ = uptime(step, m)
+        m.mark()
+        start = len(m.transcript)
+        m.send(data)
+        last = f"{cmds[-1]}\r\n{cmds[-1][5:]}\r\n> ".encode()
+        end = m.expect(last, timeout=120).end()
+        got = bytes(m.transcript[start:end])
+        t2, _, _ = uptime(step, m)
+        received, dropped, overruns = rx_counts(m)
+    expect_true(len(data) <= ring, f"{len(data)} bytes typed, more than the ring's {ring}")
+    if got != want:
+        i = next((i for i, (a, b) in enumerate(zip(got, want)) if a != b), min(len(got), len(want)))
+        raise CheckFailed(f"the console's answer differs from what was typed at byte {i}: "
+                          f"got {got[i - 40:i + 40]!r}, want {want[i - 40:i + 40]!r}")
+    expect_eq((dropped, overruns), (0, 0), "bytes dropped, FIFO overruns")
+    expect_true(t2 >= t1 + 4, f"fewer than 4 ticks while the console worked ({t1} -> {t2})")

@@ -20,7 +20,6 @@
 #include "sched.h"
 #include "syscall.h"
 #include "sysregs.h"
-#include "term.h"
 #include "trap.h"
 
 /* ANCHOR: frame_checks */
@@ -245,7 +244,7 @@ static void user_syscall(struct trap_frame *tf, uint64_t esr)
         sched_yield();
         return;
     case SYS_DEBUG_PUT_CHAR:
-        term_putc((char)tf->x[0]);
+        kputc((char)tf->x[0]);
         return;
     case SYS_DEBUG_DUMP_SCHEDULER:    /* step 10: what `ps` printed when the console was ours */
         debug_dump_scheduler();

@@ -298,7 +298,9 @@ static void test_bootinfo(void **state)
         SUB(seL4_UntypedDesc, isDevice, struct untyped_desc, is_device),
         SUB(seL4_UntypedDesc, padding, struct untyped_desc, padding),
         SIZE(seL4_UntypedDesc, struct untyped_desc),
-        ROW_U("sizeof(seL4_BootInfoHeader)", sizeof(seL4_BootInfoHeader)),
+        SUB(seL4_BootInfoHeader, id, struct bootinfo_header, id),
+        SUB(seL4_BootInfoHeader, len, struct bootinfo_header, len),
+        SIZE(seL4_BootInfoHeader, struct bootinfo_header),
     };
     CHECK_GROUP("bootinfo", rows);
 }

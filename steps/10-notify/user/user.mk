@@ -6,7 +6,7 @@
 # library: the headers of libsel4's names and sel4.c. programs.S includes those files in the kernel image.
 # ANCHOR: user_mk
 USER_PROGRAMS := init hello faults fuzz bench captest kv ipctest ipcfuzz ping ntfntest irqtest signal \
-                 sel4bench
+                 sel4bench screen
 # build/NN-name/user/ even for a kernel built elsewhere (DEBUG=1 in build/NN-name/debug, or
 # INIT=, FASTPATH=0): the programs do not change with the kernel's flags, so they are built once.
 USER_B        := $(TOP)/build/$(STEP_NAME)/user
@@ -36,11 +36,15 @@ $(USER_B)/%.debug.elf: $(USER_B)/%.c.o $(USER_LIB) $(STEP_DIR)/user/user.ld
 	$(LD) -nostdlib -static -no-pie -z max-page-size=4096 -T $(STEP_DIR)/user/user.ld \
 	    $(USER_LIB) $< $(filter $(USER_PARTS),$^) -o $@
 
-# The programs that start threads of their own link threads.c too; from step 10 init also
-# links the serial server, the shell, and system.c, which starts them.
-USER_PARTS    := $(patsubst %,$(USER_B)/%.c.o,threads serial shell system)
+# The programs that start threads of their own link threads.c too. From step 10 init also
+# links the serial server, the shell, and system.c, which starts them; screen links the
+# terminal (fbterm.c) and its font (font.c parses the PSF file that font.S includes).
+USER_PARTS    := $(patsubst %,$(USER_B)/%.o,threads.c serial.c shell.c system.c fbterm.c font.c \
+                                             font.S)
 $(patsubst %,$(USER_B)/%.debug.elf,kv ipctest ipcfuzz irqtest signal): $(USER_B)/threads.c.o
-$(USER_B)/init.debug.elf: $(USER_PARTS)
+$(USER_B)/init.debug.elf: $(patsubst %,$(USER_B)/%.c.o,threads serial shell system)
+$(USER_B)/screen.debug.elf: $(USER_B)/fbterm.c.o $(USER_B)/font.c.o $(USER_B)/font.S.o
+$(USER_B)/font.S.o: $(STEP_DIR)/user/Lat15-VGA16.psf
 
 $(USER_B)/%.elf: $(USER_B)/%.debug.elf
 	$(OBJCOPY) --strip-debug $< $@

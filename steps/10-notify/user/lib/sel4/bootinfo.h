@@ -53,7 +53,7 @@ typedef struct seL4_UntypedDesc {
 _Static_assert(sizeof(seL4_UntypedDesc) == 2 * sizeof(seL4_Word), "seL4_UntypedDesc: 2 words");
 
 typedef struct seL4_BootInfo {
-    seL4_Word extraLen;               /* bytes of extra information after this page (0 here) */
+    seL4_Word extraLen;               /* bytes of extra information after this page */
     seL4_NodeId nodeID;               /* which core: 0 */
     seL4_Word numNodes;               /* how many cores run seL4: 1 */
     seL4_Word numIOPTLevels;          /* IOMMU page-table levels: 0, no IOMMU */
@@ -63,7 +63,7 @@ typedef struct seL4_BootInfo {
     seL4_SlotRegion userImageFrames;  /* one frame cap per page of its image, lowest first */
     seL4_SlotRegion userImagePaging;  /* the page tables mapping the image */
     seL4_SlotRegion ioSpaceCaps;      /* none */
-    seL4_SlotRegion extraBIPages;     /* none */
+    seL4_SlotRegion extraBIPages;     /* the frames holding the extra information */
     seL4_Word initThreadCNodeSizeBits;    /* its root CNode has 2^this slots: 12 */
     seL4_Domain initThreadDomain;     /* 0 */
     seL4_SlotRegion untyped;          /* the untyped caps, described by untypedList in order */
@@ -75,7 +75,8 @@ typedef struct seL4_BootInfo {
 #define seL4_BootInfoFrameSize LIBSEL4_BIT(seL4_BootInfoFrameBits)
 _Static_assert(sizeof(seL4_BootInfo) <= seL4_BootInfoFrameSize, "seL4_BootInfo fits its page");
 
-/* Extra information chunks (only when extraLen > 0, never here) start with this header. */
+/* Extra information chunks (when extraLen > 0: init gets one, the framebuffer, from step 10)
+ * start on the page after BootInfo's, each with this header. */
 typedef enum {
     SEL4_BOOTINFO_HEADER_PADDING = 0,
     SEL4_BOOTINFO_HEADER_X86_VBE = 1,

@@ -29,8 +29,9 @@
 /* ANCHOR_END: psf_format */
 
 /* ANCHOR: font_table */
-/* Little-endian 16/32-bit numbers from bytes: the font may sit at any address, and with
- * the MMU off an unaligned 32-bit load would fault on a real Pi. */
+/* Little-endian 16/32-bit numbers from bytes: the font may sit at any address (an unaligned
+ * load is allowed from Normal memory, but this code once ran in a kernel with the MMU off,
+ * where a real Pi faults on one, and byte loads are right everywhere). */
 static uint32_t le16(const uint8_t *p) { return p[0] | (uint32_t)p[1] << 8; }
 static uint32_t le32(const uint8_t *p) { return le16(p) | le16(p + 2) << 16; }
 

@@ -1,5 +1,6 @@
 /*
- * font.S: the console font, linked into the kernel as raw bytes; font.c parses it at boot.
+ * font.S: the terminal's font, linked into the user program as raw bytes; font.c parses it
+ * when the terminal starts (fbterm.c). Until step 09 it was in the kernel.
  *
  * Lat15-VGA16.psf is /usr/share/consolefonts/Lat15-VGA16.psf.gz from Debian's
  * console-setup-linux package (version 1.221), gunzipped and otherwise unchanged: a PSF1
@@ -30,15 +31,15 @@
  *   or other dealings in this Software without prior written authorization
  *   from the Dmitry Bolkhovityanov.
  *
- * The .incbin file is not seen by the compiler's dependency tracking (-MMD): after
- * replacing the font, `make clean` or touch this file.
+ * The .incbin file is not seen by the compiler's dependency tracking (-MMD): user.mk names
+ * it as a prerequisite of this file's object.
  */
 /* ANCHOR: font_incbin */
     .section .rodata
     .balign 4                       // font.c reads the header a byte at a time anyway
     .global font_psf
 font_psf:
-    .incbin "Lat15-VGA16.psf"       // the assembler finds it through -I<step directory>
+    .incbin "user/Lat15-VGA16.psf"  // the assembler finds it through -I<step directory>
     .global font_psf_end
 font_psf_end:
 /* ANCHOR_END: font_incbin */

@@ -1,5 +1,6 @@
 /*
- * font.h: a PC Screen Font (PSF, the Linux console's format) embedded in the kernel.
+ * font.h: a PC Screen Font (PSF, the Linux console's format) embedded in a user program. Until
+ * step 09 it was the kernel's; from step 10 the terminal on the screen is init's (fbterm.c).
  */
 #ifndef FONT_H
 #define FONT_H
@@ -7,7 +8,7 @@
 #include <stdint.h>
 
 /* ANCHOR: font_struct */
-#define FONT_CHARS 128                 /* we map ASCII only: the console sends bytes < 0x80 */
+#define FONT_CHARS 128                 /* we map ASCII only: the terminal draws bytes < 0x80 */
 
 /* A parsed font: where the glyph bitmaps are and how they are laid out. */
 struct font {
@@ -19,7 +20,7 @@ struct font {
     uint16_t glyph_of[FONT_CHARS];     /* character code -> glyph number */
 };
 
-/* The font linked into the kernel (font.S). */
+/* The font linked into the program (font.S). */
 extern const uint8_t font_psf[], font_psf_end[];
 
 const char *font_load(struct font *f, const uint8_t *data, uint32_t len);
