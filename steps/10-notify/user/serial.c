@@ -13,6 +13,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "fbterm.h"
 #include "ring.h"
 #include "ulib.h"
 
@@ -91,7 +92,8 @@ static void put(uint8_t c)
     reg_write(AUX_MU_IO, c);
 }
 
-/* WRITE: the bytes of the message, in order; '\n' goes out as "\r\n". */
+/* WRITE: the bytes of the message, in order, to the line ('\n' as "\r\n") and to the screen
+ * (fbterm.c; it draws nothing if init found no framebuffer). */
 static seL4_MessageInfo_t do_write(seL4_Word label, seL4_Word mr[4])
 {
     seL4_Word n = SERIAL_LEN(label);
@@ -103,6 +105,7 @@ static seL4_MessageInfo_t do_write(seL4_Word label, seL4_Word mr[4])
         if (c == '\n')
             put('\r');
         put(c);
+        fbterm_putc((char)c);
     }
     barrier();
     mr[0] = n;

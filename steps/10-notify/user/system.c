@@ -6,6 +6,7 @@
  */
 #include "system.h"
 
+#include "fbterm.h"
 #include "serial.h"
 #include "shell.h"
 #include "threads.h"
@@ -15,6 +16,7 @@
 #define IRQ_AUX           61            /* irq.h's number: bank 1 bit 29, the AUX line */
 #define SERIAL_THREAD     2             /* threads.h's thread index (0 and 1 overlap the worker's pages) */
 #define SERIAL_PRIO       250           /* above every program: input is never kept waiting */
+#define SCREEN_VA         0x30000000UL  /* the framebuffer, for the server's terminal */
 #define SHELL_PRIO        128           /* the console's priority of steps 06-09: programs
                                            started with `run` (100) are below it */
 #define SHELL_BADGE       SERIAL_BADGE_CLIENT(1)
@@ -97,6 +99,12 @@ void system_start(seL4_CPtr first_free_slot)
     e = map(aux, SERIAL_AUX_VA);
     if (e)
         fail("mapping the AUX page", e);
+
+    /* The screen: the terminal library maps the framebuffer init was given, and the server
+     * draws what it writes there too, as the kernel's console did until step 09. */
+    const char *why = fbterm_init(bootinfo, &next_slot, SCREEN_VA);
+    if (why)
+        printf("init: no screen: %s\n", why);
 
     /* The server: a thread with its own CNode holding its endpoint and the IRQHandler, the
      * notification bound to its TCB, so one Recv waits for clients and the interrupt. */

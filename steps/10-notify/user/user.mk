@@ -42,7 +42,8 @@ $(USER_B)/%.debug.elf: $(USER_B)/%.c.o $(USER_LIB) $(STEP_DIR)/user/user.ld
 USER_PARTS    := $(patsubst %,$(USER_B)/%.o,threads.c serial.c shell.c system.c fbterm.c font.c \
                                              font.S)
 $(patsubst %,$(USER_B)/%.debug.elf,kv ipctest ipcfuzz irqtest signal): $(USER_B)/threads.c.o
-$(USER_B)/init.debug.elf: $(patsubst %,$(USER_B)/%.c.o,threads serial shell system)
+$(USER_B)/init.debug.elf: $(patsubst %,$(USER_B)/%.o,threads.c serial.c shell.c system.c fbterm.c \
+                                                 font.c font.S)
 $(USER_B)/screen.debug.elf: $(USER_B)/fbterm.c.o $(USER_B)/font.c.o $(USER_B)/font.S.o
 $(USER_B)/font.S.o: $(STEP_DIR)/user/Lat15-VGA16.psf
 
