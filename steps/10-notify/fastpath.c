@@ -5,7 +5,7 @@
  * gives up (returns 0) at the first difference: then the slowpath does it, with the same
  * result. What is left is a handful of loads and stores, and a direct switch. seL4 has the
  * same two fastpaths (its fastpath.c), with the same conditions but for the ones our kernel
- * has no use for (scheduling domains, other cores, fault handlers).
+ * has no use for (scheduling domains, other cores).
  */
 #include "endpoint.h"
 
@@ -137,6 +137,8 @@ struct trap_frame *fastpath_reply_recv(struct tcb *t)
     if (cap_type(reply->cap) != CAP_REPLY)
         return 0;                                   /* nobody to answer */
     struct tcb *caller = tcb_of(reply->cap);
+    if (caller->fault)
+        return 0;                                   /* step 10: an answer to a fault */
     uint64_t ttbr0 = tcb_ttbr0(caller);
     if (!ttbr0)
         return 0;

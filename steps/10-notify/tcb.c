@@ -244,8 +244,8 @@ static uint64_t uc_read(struct tcb *t, unsigned i)
 }
 
 /* A user thread stays a user thread: of SPSR only the condition flags (N, Z, C, V) can be
- * written; the rest is seL4's PSTATE_USER. */
-static void uc_write(struct tcb *t, unsigned i, uint64_t v)
+ * written; the rest is seL4's PSTATE_USER. (Also for the answer to a fault, ipc.c.) */
+void tcb_write_reg(struct tcb *t, unsigned i, uint64_t v)
 {
     if (i == UC_SPSR)
         v = (v & 0xf0000000) | USER_SPSR;
@@ -401,7 +401,7 @@ enum error tcb_invoke(struct invocation *inv)
         if (t == inv->thread)
             return inv_error(inv, E_ILLEGAL_OPERATION, 0, 0, 0);
         for (unsigned i = 0; i < mr[1] && i < UC_COUNT; i++)
-            uc_write(t, i, mr[2 + i]);
+            tcb_write_reg(t, i, mr[2 + i]);
         if (mr[0] & 1)
             sched_resume(t);
         return E_NONE;
