@@ -25,6 +25,7 @@ enum syscall {
     SYS_YIELD = -7,
     SYS_NB_RECV = -8,              /* step 09 */
     SYS_DEBUG_PUT_CHAR = -9,
+    SYS_DEBUG_NAME_THREAD = -14,   /* a debug build's call in seL4; always here (step 10) */
     SYS_BENCHMARK_NULL_SYSCALL = -22,  /* a benchmark build's call in seL4; always here */
 };
 /* ANCHOR_END: syscalls */

@@ -229,6 +229,33 @@ struct ipc_buffer *tcb_ipc_buffer(struct tcb *t)
 }
 /* ANCHOR_END: tcb_object_init */
 
+/* ANCHOR: debug_name */
+/* seL4_DebugNameThread(tcb, name): x0 a cptr to a thread cap in the caller's CSpace, the name
+ * a string in the caller's IPC buffer from msg[0] on. A loader names the programs it starts,
+ * as the kernel names those it starts itself, so that `ps` and fault lines say which program a
+ * thread is. (seL4 halts on a bad cap or an unterminated name, being a debug call; here
+ * nothing happens: a user's numbers never stop the kernel.) The name is cut to fit. */
+void tcb_debug_name(struct tcb *caller)
+{
+    struct lookup_fault f;
+    struct cte *s = cspace_lookup(tcb_slots(caller)[TCB_CSPACE].cap, caller->regs.x[0], &f);
+    struct ipc_buffer *b = tcb_ipc_buffer(caller);
+    if (!s || cap_type(s->cap) != CAP_THREAD || !b)
+        return;
+    const char *name = (const char *)b->msg;
+    unsigned n = 0;
+    while (n < sizeof b->msg && name[n])
+        n++;
+    if (n == sizeof b->msg)
+        return;                                   /* no NUL in the buffer: not a string */
+    struct tcb *t = tcb_of(s->cap);
+    unsigned i = 0;
+    for (; i < n && i < TCB_NAME_MAX - 1; i++)
+        t->name[i] = name[i];
+    t->name[i] = '\0';
+}
+/* ANCHOR_END: debug_name */
+
 /* ANCHOR: user_context */
 /* seL4_UserContext's order, as word indices of the trap frame (x0-x30 are words 0-30, then
  * SP_EL0 31, ELR 32, SPSR 33, TPIDR_EL0 35). TPIDRRO_EL0 is not kept: it reads as 0. */

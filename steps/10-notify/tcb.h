@@ -127,6 +127,7 @@ void tcb_finalise(struct tcb *t);               /* its last cap is gone */
 struct ipc_buffer *tcb_ipc_buffer(struct tcb *t);  /* its buffer, through the kernel's map */
 enum error tcb_invoke(struct invocation *inv);
 void tcb_write_reg(struct tcb *t, unsigned i, uint64_t v);  /* word i of seL4_UserContext */
+void tcb_debug_name(struct tcb *caller);        /* seL4_DebugNameThread (step 10) */
 static inline uint64_t tcb_ttbr0(struct tcb *t)
 {
     return vspace_ttbr0(tcb_slots(t)[TCB_VSPACE].cap);

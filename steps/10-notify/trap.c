@@ -261,6 +261,9 @@ static void user_syscall(struct trap_frame *tf, uint64_t esr)
     case SYS_DEBUG_PUT_CHAR:
         term_putc((char)tf->x[0]);
         return;
+    case SYS_DEBUG_NAME_THREAD:   /* step 10: a thread's name, for `ps` and fault lines */
+        tcb_debug_name(sched_current());
+        return;
     case SYS_CALL:                /* step 08: invoke a cap and wait for the answer */
         sys_invoke(sched_current(), esr, true, true);
         return;

@@ -216,7 +216,7 @@ static void test_syscalls(void **state)
         R(seL4_SysSend, SYS_SEND), R(seL4_SysNBSend, SYS_NB_SEND), R(seL4_SysRecv, SYS_RECV),
         R(seL4_SysReply, SYS_REPLY), R(seL4_SysYield, SYS_YIELD),
         R(seL4_SysNBRecv, SYS_NB_RECV), R(seL4_SysDebugPutChar, SYS_DEBUG_PUT_CHAR),
-        R_U(seL4_SysDebugDumpScheduler),
+        R_U(seL4_SysDebugDumpScheduler), R(seL4_SysDebugNameThread, SYS_DEBUG_NAME_THREAD),
         R(seL4_SysBenchmarkNullSyscall, SYS_BENCHMARK_NULL_SYSCALL),
     };
     CHECK_GROUP("syscalls", rows);
