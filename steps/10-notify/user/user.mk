@@ -31,12 +31,31 @@ $(USER_B)/%.S.o: $(STEP_DIR)/user/%.S | check-tools
 # -static, no libc: the program is crt0, the library and its own file, nothing else. Pages
 # are 4 KiB (not ld's default 64 KiB alignment in the file). NAME.debug.elf keeps the debug
 # information for gdb; the kernel carries NAME.elf, without it.
+USER_PARTS    := $(USER_B)/threads.c.o $(USER_B)/loader.c.o $(USER_B)/elf.c.o \
+                 $(USER_B)/archive.S.o
 $(USER_B)/%.debug.elf: $(USER_B)/%.c.o $(USER_LIB) $(STEP_DIR)/user/user.ld
 	$(LD) -nostdlib -static -no-pie -z max-page-size=4096 -T $(STEP_DIR)/user/user.ld \
-	    $(USER_LIB) $< $(filter $(USER_B)/threads.c.o,$^) -o $@
+	    $(USER_LIB) $< $(filter $(USER_PARTS),$^) -o $@
 
 # The programs that start threads of their own link threads.c too.
 $(patsubst %,$(USER_B)/%.debug.elf,kv ipctest ipcfuzz): $(USER_B)/threads.c.o
+
+# Step 10: the programs that start programs link the loader (loader.c, with the kernel's
+# ELF checks, elf.c, compiled a second time) and an archive of the other programs' ELF files
+# (archive.S). The archive is assembled again whenever one of those files, or this list,
+# changes: .incbin is the assembler's, so the compiler's dependency files do not see it.
+LOADER_PROGRAMS  :=
+ARCHIVE_PROGRAMS := $(filter-out $(LOADER_PROGRAMS),$(USER_PROGRAMS))
+empty :=
+comma := ,
+$(patsubst %,$(USER_B)/%.debug.elf,$(LOADER_PROGRAMS)): $(USER_B)/loader.c.o \
+    $(USER_B)/elf.c.o $(USER_B)/archive.S.o
+$(USER_B)/archive.S.o: $(patsubst %,$(USER_B)/%.elf,$(ARCHIVE_PROGRAMS)) $(STEP_DIR)/user/user.mk
+$(USER_B)/archive.S.o: ASFLAGS += -Wa,-I$(USER_B) \
+    -DARCHIVE_MEMBERS=$(subst $(empty) $(empty),$(comma),$(ARCHIVE_PROGRAMS))
+$(USER_B)/elf.c.o: $(STEP_DIR)/elf.c | check-tools
+	@mkdir -p $(@D)
+	$(CC) $(USER_CFLAGS) -c $< -o $@
 
 $(USER_B)/%.elf: $(USER_B)/%.debug.elf
 	$(OBJCOPY) --strip-debug $< $@
@@ -60,6 +79,6 @@ $(B)/programs.S.o: ASFLAGS += -Wa,-I$(USER_B)
 # seL4 library once, so warnings-as-errors check them all, the ones no program uses too.
 all: $(USER_B)/lib/check_stubs.c.o
 
-.SECONDARY: $(USER_ELFS:.elf=.debug.elf) $(USER_ELFS:.elf=.c.o) $(USER_LIB) $(USER_B)/threads.c.o $(USER_B)/lib/check_stubs.c.o
+.SECONDARY: $(USER_ELFS:.elf=.debug.elf) $(USER_ELFS:.elf=.c.o) $(USER_LIB) $(USER_PARTS) $(USER_B)/lib/check_stubs.c.o
 
 -include $(wildcard $(USER_B)/*.d)
