@@ -24,4 +24,5 @@ user_\name\()_end:
     program ipcfuzz
     program ping
     program ntfntest
+    program launch
 /* ANCHOR_END: programs */

@@ -5,7 +5,7 @@
 # build/10-notify/user/NAME.elf. From step 08 the library includes user/lib/, the seL4 user
 # library: the headers of libsel4's names and sel4.c. programs.S includes those files in the kernel image.
 # ANCHOR: user_mk
-USER_PROGRAMS := init hello faults fuzz bench captest kv ipctest ipcfuzz ping ntfntest
+USER_PROGRAMS := init hello faults fuzz bench captest kv ipctest ipcfuzz ping ntfntest launch
 # build/NN-name/user/ even for a kernel built elsewhere (DEBUG=1 in build/NN-name/debug, or
 # INIT=, FASTPATH=0): the programs do not change with the kernel's flags, so they are built once.
 USER_B        := $(TOP)/build/$(STEP_NAME)/user
@@ -44,7 +44,7 @@ $(patsubst %,$(USER_B)/%.debug.elf,kv ipctest ipcfuzz): $(USER_B)/threads.c.o
 # ELF checks, elf.c, compiled a second time) and an archive of the other programs' ELF files
 # (archive.S). The archive is assembled again whenever one of those files, or this list,
 # changes: .incbin is the assembler's, so the compiler's dependency files do not see it.
-LOADER_PROGRAMS  :=
+LOADER_PROGRAMS  := launch
 ARCHIVE_PROGRAMS := $(filter-out $(LOADER_PROGRAMS),$(USER_PROGRAMS))
 empty :=
 comma := ,
