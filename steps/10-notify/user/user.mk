@@ -42,10 +42,12 @@ $(patsubst %,$(USER_B)/%.debug.elf,kv ipctest ipcfuzz): $(USER_B)/threads.c.o
 
 # Step 10: the programs that start programs link the loader (loader.c, with the kernel's
 # ELF checks, elf.c, compiled a second time) and an archive of the other programs' ELF files
-# (archive.S). The archive is assembled again whenever one of those files, or this list,
-# changes: .incbin is the assembler's, so the compiler's dependency files do not see it.
+# (archive.S), init's apart: init is the root task, which only the kernel starts (and its
+# file stays in the kernel image once). The archive is assembled again whenever one of those
+# files, or this list, changes: .incbin is the assembler's, so the compiler's dependency
+# files do not see it.
 LOADER_PROGRAMS  := launch
-ARCHIVE_PROGRAMS := $(filter-out $(LOADER_PROGRAMS),$(USER_PROGRAMS))
+ARCHIVE_PROGRAMS := $(filter-out init $(LOADER_PROGRAMS),$(USER_PROGRAMS))
 empty :=
 comma := ,
 $(patsubst %,$(USER_B)/%.debug.elf,$(LOADER_PROGRAMS)): $(USER_B)/loader.c.o \
