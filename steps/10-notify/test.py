@@ -71,3 +71,199 @@ def ntfntest(step):
     lines = [ln for ln in out if ln.startswith("ntfntest: ") or ln.startswith("fault: ntfntest")]
     expect_eq(lines, expected_for(lines, NTFNTEST), "ntfntest's transcript")
     expect_eq(len(lines), len(NTFNTEST), "ntfntest's number of lines")
+
+
+# ---- The user-level loader (user/loader.c), through `run launch` (user/launch.c) ----
+
+from console import command  # noqa: E402  (the loader's checks, appended to this file)
+from harness import expect_true  # noqa: E402
+from user import resources  # noqa: E402
+
+def step09():
+    """Step 09's test module (extends() loaded it): its expected ipctest and kv lines."""
+    from harness import load_group
+    return load_group("09-ipc").module
+
+
+def same_ids(lines):
+    """Lines with every thread id in a fault line (`NAME[12]`) made `NAME[N]`: two runs of one
+    program get other ids, and nothing else may differ."""
+    return [re.sub(r"^fault: (\S+)\[\d+\]", r"fault: \1[N]", ln) for ln in lines]
+
+
+def program_lines(out, name):
+    """The lines program `name` (and its threads) printed (`NAME: ...`, or hello's `hello,
+    NAME: ...`), and the kernel's fault lines about them."""
+    return [ln for ln in out if ln.startswith((f"{name}: ", f"{name}, ", f"fault: {name}["))]
+
+
+LAUNCH_STARTED = re.compile(r"^launch: started (\S+)(?: (.*?))? \(badge (\d+)\): (\d+) pages, "
+                            r"(\d+) bytes of objects, an untyped of (\d+) KiB, in (\d+) "
+                            r"instructions$")
+LAUNCH_KILLED = re.compile(r"^launch: killed (\S+): free bytes (\d+) before, (\d+) after; "
+                           r"empty slots (\d+) before, (\d+) after: (.*)$")
+LAUNCH_CYCLES = re.compile(r"^launch: (\d+) start/kill cycles of hello: free bytes (\d+) "
+                           r"before, different after (\d+) kills; empty slots (\d+) before, "
+                           r"(\d+) after; (\d+) instructions to start, on average$")
+
+
+def launch_children(out):
+    """`run launch`'s transcript cut into one part per child: [(started match, lines from its
+    start to its kill, killed match)]."""
+    parts, cur = [], None
+    for ln in out:
+        started, killed = LAUNCH_STARTED.match(ln), LAUNCH_KILLED.match(ln)
+        if started:
+            cur = (started, [])
+        elif cur and killed:
+            parts.append((cur[0], cur[1], killed))
+            cur = None
+        elif cur:
+            cur[1].append(ln)
+    return parts
+
+
+def run_launch(m, arg="", timeout=180):
+    """`run launch ARG` to its end (its own brk), then `kill` it: its lines and its children's."""
+    out, ident = run_to_end(m, "launch", arg, timeout=timeout)
+    command(m, f"kill {ident}")
+    return out
+
+
+@check("launch-runs-programs-as-the-kernel-does", cost=4)
+def launch_programs(step):
+    """`run launch`: the loader starts hello alice, ipctest and kv (each from a block of the
+    loader's memory, as the kernel's process.c did). hello says what the kernel-started hello
+    says; ipctest's transcript is the kernel-started ipctest's of the same boot, line for line
+    (thread ids aside), and seL4's (step 09's IPCTEST); kv's lines are step 09's KV; each ends
+    with the kernel's brk line, and the loader learns of that end from a fault message that
+    names the same pc."""
+    with console(step) as m:
+        hello, ident = run_to_end(m, "hello", "alice")
+        command(m, f"kill {ident}")
+        ipctest, ident = run_to_end(m, "ipctest")
+        command(m, f"kill {ident}")
+        out = run_launch(m)
+    parts = {started.group(1): (started, lines) for started, lines, _ in launch_children(out)}
+    expect_true({"hello", "ipctest", "kv"} <= set(parts),
+                f"the loader's children: {sorted(parts)}; its transcript: {out[:12]!r}")
+    expect_eq(same_ids(program_lines(parts["hello"][1], "hello")),
+              same_ids(program_lines(hello, "hello")),
+              "hello alice, started by the loader, against the kernel's")
+    expect_eq(program_lines(hello, "hello")[0], "hello, alice: my name at 0x404010 is 'alice'",
+              "hello alice's line")
+    got = program_lines(parts["ipctest"][1], "ipctest")
+    expect_eq(same_ids(got), same_ids(program_lines(ipctest, "ipctest")),
+              "ipctest started by the loader, against the kernel's (same boot)")
+    want = step09().IPCTEST
+    expect_eq(got, expected_for(got, want), "ipctest started by the loader, against seL4's")
+    expect_eq(len(got), len(want), "ipctest's number of lines")
+    kv = [ln for ln in parts["kv"][1] if ln.startswith("kv: ")]
+    expect_eq(kv, step09().KV, "kv started by the loader")
+    for name in ("hello", "ipctest", "kv"):
+        lines = parts[name][1]
+        brk = [f for f in FAULT_LINE.finditer("\n".join(lines) + "\n") if f.group(1) == name]
+        ended = [ln for ln in lines if ln.startswith(f"launch: {name} (badge ")]
+        expect_true(brk and ended, f"{name}: the kernel's fault line and the loader's: {lines!r}")
+        expect_eq(ended[0], f"launch: {name} (badge 1) ended: brk #0 at pc 0x"
+                            f"{int(brk[-1].group(3), 16):x}", f"{name}: the loader's line")
+
+
+FAULT_LINE = re.compile(r"^fault: (\S+)\[\d+\] (.*?) pc=0x([0-9a-f]{16}) far=0x([0-9a-f]{16}) "
+                        r"esr=0x([0-9a-f]{8})$", re.M)
+
+
+@check("launch-learns-of-faults-from-fault-messages", cost=3)
+def launch_faults(step):
+    """The loader gives each child's TCB a fault endpoint (a badged endpoint cap in the
+    child's own CNode, slot 4095) and extra caps at slots 4088 on: hello alice, given one,
+    has a cap in 4088 and 4095 and none in 4089. faults write-code's data abort comes to the
+    loader as seL4's VM fault message, with the address, pc and ESR the kernel's fault line
+    prints; faults syscall's as an unknown-syscall message with its number, 1234, and pc."""
+    with console(step) as m:
+        out = run_launch(m)
+    parts = launch_children(out)
+    hello = [ln for started, lines, _ in parts if started.group(1) == "hello" for ln in lines]
+    expect_true("launch: hello's slot 4088 holds a cap (the extra cap), slot 4089 nothing, "
+                "slot 4095 a cap (its fault endpoint)" in hello, f"hello's slots: {hello!r}")
+    faults = {started.group(2): lines for started, lines, _ in parts
+              if started.group(1) == "faults"}
+    expect_eq(sorted(faults), ["syscall", "write-code"], "the faults the loader started")
+    for kind, lines in sorted(faults.items()):
+        text = "\n".join(lines) + "\n"
+        kernel = [f for f in FAULT_LINE.finditer(text) if f.group(1) == "faults"]
+        expect_eq(len(kernel), 1, f"faults {kind}: the kernel's fault lines in {lines!r}")
+        _, what, pc, far, esr = kernel[0].groups()
+        pc, far, esr = int(pc, 16), int(far, 16), int(esr, 16)
+        mine = [ln for ln in lines if ln.startswith("launch: faults (badge 1) faulted: ")]
+        if kind == "write-code":
+            want = (f"launch: faults (badge 1) faulted: VM fault, data at 0x{far:x}, "
+                    f"pc 0x{pc:x}, ESR 0x{esr:x}")
+            expect_true(what.startswith("data abort (write), permission fault"),
+                        f"faults write-code: the kernel's line {kernel[0].group(0)!r}")
+        else:
+            want = f"launch: faults (badge 1) faulted: unknown system call 1234 at pc 0x{pc:x}"
+        expect_eq(mine, [want], f"faults {kind}: the loader's line, from the fault message")
+
+
+@check("launch-kill-gives-back-every-byte-and-slot", cost=4)
+def launch_leaks(step):
+    """Each child of `run launch` is made from one untyped the loader carves from its block,
+    and killed by suspending it and revoking and deleting that untyped: the block's free
+    bytes (Retype's NotEnoughMemory answer) and the loader's empty slots (Move onto itself)
+    are the same before each start and after each kill, for each of the five programs and
+    for 200 start/kill cycles of hello; and once launch is killed, `ps` counts as many free
+    TCBs, frames and ASIDs as before it ran."""
+    with console(step) as m:
+        before = resources(m)
+        out = run_launch(m)
+        after = resources(m)
+    parts = launch_children(out)
+    expect_eq([s.group(1) for s, _, _ in parts], ["hello", "ipctest", "kv", "faults", "faults"],
+              f"the children killed (each with a `killed` line): {out[-12:]!r}")
+    for _, _, killed in parts:
+        name, b0, b1, s0, s1, verdict = killed.groups()
+        expect_true(b0 == b1 and s0 == s1 and verdict == "all back",
+                    f"{name}: free bytes and empty slots before and after: {killed.group(0)!r}")
+        expect_eq(int(b0), 512 * 1024, f"{name}: the block's free bytes before it started")
+    cycles = [LAUNCH_CYCLES.match(ln) for ln in out if LAUNCH_CYCLES.match(ln)]
+    expect_eq(len(cycles), 1, f"the cycles' line: {out[-6:]!r}")
+    done, b0, differed, s0, s1, _ = cycles[0].groups()
+    expect_eq((int(done), int(b0), int(differed), int(s1)), (200, 512 * 1024, 0, int(s0)),
+              "cycles done, free bytes before, kills after which they differed, empty slots")
+    expect_true("launch: done" in out, f"launch's end: {out[-4:]!r}")
+    expect_eq(after, before, "free TCBs, frames, ASIDs after launch is killed")
+
+
+# Every program the kernel can start, started by the loader instead (`run launch NAME ARG`).
+LOADED = [("hello", "bob"), ("faults", "null"), ("faults", "write-code"),
+          ("faults", "exec-data"), ("faults", "undef"), ("faults", "fp"), ("faults", "pc-align"),
+          ("faults", "sp-align"), ("faults", "syscall"), ("fuzz", ""), ("captest", ""),
+          ("kv", ""), ("ipctest", ""), ("ipcfuzz", ""), ("ping", ""), ("ntfntest", ""),
+          ("bench", "")]
+TOO_BIG = re.compile(r"^captest: retype too big: NotEnoughMemory (\d+)$")
+
+
+@check("launch-loads-every-program-as-the-kernel-does", cost=20)
+def launch_every_program(step):
+    """Each program, started by the kernel (`run NAME ARG`) and then by the loader (`run
+    launch NAME ARG`) in the same boot, prints the same lines and takes the same faults at the
+    same addresses (thread ids aside): the loader builds the same CSpace, address space,
+    BootInfo and registers. One number may differ, and by exactly what it should: the
+    untyped a child gets is the upper half of the loader's block (256 KiB of launch's 1 MiB),
+    not the kernel's 1 MiB, so captest's NotEnoughMemory reports that much less."""
+    with console(step, timeout=400) as m:
+        for name, arg in LOADED:
+            kernel, ident = run_to_end(m, name, arg, timeout=200)
+            command(m, f"kill {ident}")
+            out = run_launch(m, f"{name} {arg}".strip(), timeout=200)
+            want, got = same_ids(program_lines(kernel, name)), same_ids(program_lines(out, name))
+            parts = launch_children(out)
+            expect_eq(len(parts), 1, f"{name} {arg}: started and killed once: {out[-8:]!r}")
+            started, _, killed = parts[0]
+            expect_eq(killed.group(6), "all back", f"{name} {arg}: {killed.group(0)!r}")
+            less = (1 << 20) - int(started.group(6)) * 1024
+            want = [f"captest: retype too big: NotEnoughMemory {int(t.group(1)) - less}"
+                    if (t := TOO_BIG.match(ln)) else ln for ln in want]
+            expect_true(want, f"{name} {arg}: the kernel-started program printed nothing")
+            expect_eq(got, want, f"{name} {arg} started by the loader, against the kernel's")
