@@ -1,7 +1,8 @@
 /*
  * launch.c: `run launch`: the user-level loader (loader.c) at work, in a program the kernel
  * starts. It starts programs of its archive one at a time, each from a block of its own
- * memory: `hello alice`, ipctest, kv, two of faults' faults, then hello 200 times (or, given
+ * memory: `hello alice`, ipctest, kv, three of faults' faults (one it answers, so that the
+ * program goes on), then hello 200 times (or, given
  * `run launch NAME ARG`, that program alone). For each it waits for the fault message that
  * says the program ended (crt0's brk) or faulted, kills it with one Revoke, and checks with
  * the kernel that every byte of the block and every slot of its own CNode came back. One
@@ -28,10 +29,11 @@ static void print_fault(const struct proc *p, const struct proc_fault *f)
     const seL4_Word *mr = f->mr;
     printf("launch: %s (badge %lu) ", p->name, p->badge);
     switch (f->label) {
-    case seL4_Fault_UserException:
+    case seL4_Fault_UserException:           /* crt0's brk #0 is a program's end */
         if (mr[seL4_UserException_Number] >> 26 == EC_BRK64)
-            printf("ended: brk #%lu at pc 0x%lx\n", mr[seL4_UserException_Number] & 0xffff,
-                   mr[seL4_UserException_FaultIP]);
+            printf("%s: brk #%lu at pc 0x%lx\n",
+                   mr[seL4_UserException_Number] & 0xffff ? "faulted" : "ended",
+                   mr[seL4_UserException_Number] & 0xffff, mr[seL4_UserException_FaultIP]);
         else
             printf("faulted: user exception, ESR 0x%lx, at pc 0x%lx\n",
                    mr[seL4_UserException_Number], mr[seL4_UserException_FaultIP]);
@@ -107,6 +109,35 @@ static void run(const char *name, const char *arg, bool extra)
            bytes == bytes_after && slots == slots_after ? "all back" : "LEAKED");
 }
 
+/* A fault a handler can answer: faults brk stops at a `brk #7`; the answer resumes it at
+ * the next instruction (its PC, SP and SPSR in the answer's words), and it runs to its end. */
+static void resume_after_brk(void)
+{
+    struct proc *p, *q;
+    struct proc_fault f;
+    seL4_Word bytes = loader_free_bytes(), slots = loader_empty_slots();
+    const char *why = proc_start("faults", "brk", CHILD_PRIO, 0, 0, &p);
+    if (why) {
+        printf("launch: starting faults: %s (%s)\n", why, error_name(loader_error));
+        return;
+    }
+    printf("launch: started faults brk (badge %lu)\n", p->badge);
+    q = proc_wait(&f);
+    print_fault(p, &f);
+    if (q == p && f.label == seL4_Fault_UserException) {
+        seL4_Word regs[3] = { f.mr[seL4_UserException_FaultIP] + 4, f.mr[seL4_UserException_SP],
+                              f.mr[seL4_UserException_SPSR] };
+        printf("launch: answered faults (badge %lu): go on at pc 0x%lx\n", p->badge, regs[0]);
+        q = proc_resume_wait(regs, 3, &f);
+        print_fault(p, &f);
+    }
+    proc_kill(p);
+    seL4_Word bytes_after = loader_free_bytes(), slots_after = loader_empty_slots();
+    printf("launch: killed faults: free bytes %lu before, %lu after; empty slots %lu before, "
+           "%lu after: %s\n", bytes, bytes_after, slots, slots_after,
+           bytes == bytes_after && slots == slots_after ? "all back" : "LEAKED");
+}
+
 int main(const char *arg)
 {
     /* The loader's own objects and launch's endpoint first, then the block: it goes to the
@@ -145,6 +176,7 @@ int main(const char *arg)
     run("kv", "", false);
     run("faults", "write-code", false);
     run("faults", "syscall", false);
+    resume_after_brk();
 
     /* Many lives in the same block: every kill must give all of it back. */
     seL4_Word bytes = loader_free_bytes(), slots = loader_empty_slots(), differed = 0;

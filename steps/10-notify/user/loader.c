@@ -473,10 +473,9 @@ const char *proc_start(const char *name, const char *arg, seL4_Word priority,
 /* ANCHOR_END: proc_start */
 
 /* ANCHOR: proc_wait */
-struct proc *proc_wait(struct proc_fault *f)
+/* A fault message that has arrived, into *f; the child it came from, if it is one of ours. */
+static struct proc *received(seL4_MessageInfo_t info, seL4_Word badge, struct proc_fault *f)
 {
-    seL4_Word badge;
-    seL4_MessageInfo_t info = seL4_Recv(fault_ep, &badge);
     f->badge = badge;
     f->label = seL4_MessageInfo_get_label(info);
     f->length = seL4_MessageInfo_get_length(info);
@@ -487,6 +486,27 @@ struct proc *proc_wait(struct proc_fault *f)
     if (badge < 1 || badge > LOADER_PROCS || !procs[badge - 1].in_use)
         return 0;
     return &procs[badge - 1];
+}
+
+struct proc *proc_wait(struct proc_fault *f)
+{
+    seL4_Word badge;
+    seL4_MessageInfo_t info = seL4_Recv(fault_ep, &badge);
+    return received(info, badge, f);
+}
+
+/* ReplyRecv: the answer goes through the reply cap the last Recv left, then the loader waits
+ * again, in one system call (the kernel takes its general path for it: an answer to a fault
+ * sets registers, which the fastpath does not do). */
+struct proc *proc_resume_wait(const seL4_Word *words, unsigned n, struct proc_fault *f)
+{
+    seL4_Word badge;
+    if (n > seL4_UserException_SPSR + 1)
+        n = seL4_UserException_SPSR + 1;
+    for (unsigned i = 0; i < n; i++)
+        seL4_SetMR(i, words[i]);
+    seL4_MessageInfo_t info = seL4_ReplyRecv(fault_ep, seL4_MessageInfo_new(0, 0, 0, n), &badge);
+    return received(info, badge, f);
 }
 
 void proc_kill(struct proc *p)

@@ -87,6 +87,11 @@ extern seL4_Error loader_error;
 /* Wait for a fault message from any child (a program's end is one: crt0's brk). The child
  * it came from (0 if the badge is none of the loader's); the child waits for an answer. */
 struct proc *proc_wait(struct proc_fault *f);
+/* Answer the fault message proc_wait received last, as seL4's fault handlers do, and wait
+ * for the next message (as proc_wait). The answer has label 0, which restarts the child at
+ * the instruction that faulted; for a user exception its n words (n <= 3) set the child's
+ * PC, SP and SPSR first (seL4_UserException_FaultIP, _SP, _SPSR). */
+struct proc *proc_resume_wait(const seL4_Word *words, unsigned n, struct proc_fault *f);
 /* Suspend the child, then revoke and delete its untyped: everything it had is gone. */
 void proc_kill(struct proc *p);
 
