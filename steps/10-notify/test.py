@@ -179,7 +179,9 @@ def launch_faults(step):
     child's own CNode, slot 4095) and extra caps at slots 4088 on: hello alice, given one,
     has a cap in 4088 and 4095 and none in 4089. faults write-code's data abort comes to the
     loader as seL4's VM fault message, with the address, pc and ESR the kernel's fault line
-    prints; faults syscall's as an unknown-syscall message with its number, 1234, and pc."""
+    prints; faults syscall's as an unknown-syscall message with its number, 1234, and pc;
+    faults brk's `brk #7` as a user exception, which the loader answers (ReplyRecv, past the
+    fastpath) with the next pc: the program goes on to its end."""
     with console(step) as m:
         out = run_launch(m)
     parts = launch_children(out)
@@ -189,6 +191,19 @@ def launch_faults(step):
     faults = {started.group(2): lines for started, lines, _ in parts
               if started.group(1) == "faults"}
     expect_eq(sorted(faults), ["syscall", "write-code"], "the faults the loader started")
+    brk = out[out.index("launch: started faults brk (badge 1)") + 1:] \
+        if "launch: started faults brk (badge 1)" in out else []
+    kernel = [f for f in FAULT_LINE.finditer("\n".join(brk[:7]) + "\n")]
+    expect_eq(len(kernel), 2, f"faults brk: the kernel's two fault lines in {brk[:7]!r}")
+    pc7, pc0 = int(kernel[0].group(3), 16), int(kernel[1].group(3), 16)
+    expect_eq(brk[:7], ["faults: brk #7", kernel[0].group(0),
+                        f"launch: faults (badge 1) faulted: brk #7 at pc 0x{pc7:x}",
+                        f"launch: answered faults (badge 1): go on at pc 0x{pc7 + 4:x}",
+                        "faults: still running: no fault!", kernel[1].group(0),
+                        f"launch: faults (badge 1) ended: brk #0 at pc 0x{pc0:x}"],
+              "faults brk, answered by the loader")
+    expect_true(kernel[0].group(2) == "brk #7" and kernel[1].group(2) == "brk #0",
+                f"faults brk's fault lines: {brk[:7]!r}")
     for kind, lines in sorted(faults.items()):
         text = "\n".join(lines) + "\n"
         kernel = [f for f in FAULT_LINE.finditer(text) if f.group(1) == "faults"]
@@ -211,7 +226,7 @@ def launch_leaks(step):
     """Each child of `run launch` is made from one untyped the loader carves from its block,
     and killed by suspending it and revoking and deleting that untyped: the block's free
     bytes (Retype's NotEnoughMemory answer) and the loader's empty slots (Move onto itself)
-    are the same before each start and after each kill, for each of the five programs and
+    are the same before each start and after each kill, for each of the six programs and
     for 200 start/kill cycles of hello; and once launch is killed, `ps` counts as many free
     TCBs, frames and ASIDs as before it ran."""
     with console(step) as m:
@@ -221,10 +236,12 @@ def launch_leaks(step):
     parts = launch_children(out)
     expect_eq([s.group(1) for s, _, _ in parts], ["hello", "ipctest", "kv", "faults", "faults"],
               f"the children killed (each with a `killed` line): {out[-12:]!r}")
-    for _, _, killed in parts:
-        name, b0, b1, s0, s1, verdict = killed.groups()
+    killed = [LAUNCH_KILLED.match(ln) for ln in out if LAUNCH_KILLED.match(ln)]
+    expect_eq(len(killed), 6, "`killed` lines (the five, and faults brk's)")
+    for k in killed:
+        name, b0, b1, s0, s1, verdict = k.groups()
         expect_true(b0 == b1 and s0 == s1 and verdict == "all back",
-                    f"{name}: free bytes and empty slots before and after: {killed.group(0)!r}")
+                    f"{name}: free bytes and empty slots before and after: {k.group(0)!r}")
         expect_eq(int(b0), 512 * 1024, f"{name}: the block's free bytes before it started")
     cycles = [LAUNCH_CYCLES.match(ln) for ln in out if LAUNCH_CYCLES.match(ln)]
     expect_eq(len(cycles), 1, f"the cycles' line: {out[-6:]!r}")
