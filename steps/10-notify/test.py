@@ -227,8 +227,8 @@ def launch_leaks(step):
     and killed by suspending it and revoking and deleting that untyped: the block's free
     bytes (Retype's NotEnoughMemory answer) and the loader's empty slots (Move onto itself)
     are the same before each start and after each kill, for each of the six programs and
-    for 200 start/kill cycles of hello; and once launch is killed, `ps` counts as many free
-    TCBs, frames and ASIDs as before it ran."""
+    for 200 start/kill cycles of hello, each of which finds the same thread id free; and once
+    launch is killed, `ps` counts as many free TCBs, frames and ASIDs as before it ran."""
     with console(step) as m:
         before = resources(m)
         out = run_launch(m)
@@ -249,6 +249,10 @@ def launch_leaks(step):
     expect_eq((int(done), int(b0), int(differed), int(s1)), (200, 512 * 1024, 0, int(s0)),
               "cycles done, free bytes before, kills after which they differed, empty slots")
     expect_true("launch: done" in out, f"launch's end: {out[-4:]!r}")
+    hellos = [int(f.group(1)) for f in re.finditer(r"^fault: hello\[(\d+)\] brk #0 ",
+                                                   "\n".join(out), re.M)]
+    expect_eq((len(hellos), len(set(hellos))), (201, 1),
+              "hello's ends, and the thread ids they had (each kill gives the id back)")
     expect_eq(after, before, "free TCBs, frames, ASIDs after launch is killed")
 
 
