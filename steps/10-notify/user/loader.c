@@ -247,8 +247,10 @@ static void write_bootinfo(const struct build *b, seL4_BootInfo *bi, const char 
  * whole instruction cache (only lines by address, and only if SCTLR_EL1.UCI allows it), so
  * the loader asks the kernel: Page_Unify_Instruction does exactly that sequence for the
  * frame (IC IALLUIS: every alias the child may fetch through), and needs the frame mapped,
- * which the copy is. Data pages need nothing: the data cache is physically tagged, so the
- * child's own mapping of the frame finds the loader's stores in it.
+ * which the copy is; the kernel's ERET into the child later is the context synchronization
+ * that makes its first fetch see the result. Data pages need nothing: the data cache is
+ * physically tagged, so the child's own mapping of the frame finds the loader's stores in it.
+ * (QEMU models no caches: only real hardware would run stale code without this.)
  */
 static seL4_Error write_page(struct build *b, unsigned i, const char *arg)
 {
