@@ -4,6 +4,8 @@
 # kernel's own formatter format.c, compiled a second time) at 0x400000 by user.ld, into
 # build/10-notify/user/NAME.elf. From step 08 the library includes user/lib/, the seL4 user
 # library: the headers of libsel4's names and sel4.c. programs.S includes those files in the kernel image.
+# From step 10 a program can start programs itself: launch links the loader (loader.c) and an
+# archive of the other programs' files (archive.S).
 # ANCHOR: user_mk
 USER_PROGRAMS := init hello faults fuzz bench captest kv ipctest ipcfuzz ping ntfntest launch
 # build/NN-name/user/ even for a kernel built elsewhere (DEBUG=1 in build/NN-name/debug, or
