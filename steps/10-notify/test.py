@@ -79,6 +79,7 @@ from console import command  # noqa: E402  (the loader's checks, appended to thi
 from harness import expect_true  # noqa: E402
 from user import resources  # noqa: E402
 
+
 def step09():
     """Step 09's test module (extends() loaded it): its expected ipctest and kv lines."""
     from harness import load_group
@@ -97,30 +98,43 @@ def program_lines(out, name):
     return [ln for ln in out if ln.startswith((f"{name}: ", f"{name}, ", f"fault: {name}["))]
 
 
-LAUNCH_STARTED = re.compile(r"^launch: started (\S+)(?: (.*?))? \(badge (\d+)\): (\d+) pages, "
-                            r"(\d+) bytes of objects, an untyped of (\d+) KiB, in (\d+) "
-                            r"instructions$")
+LAUNCH_STARTING = re.compile(r"^launch: starting (\S+)(?: (.*))?$")
+LAUNCH_MADE = re.compile(r"^launch: (\S+) \(badge (\d+)\) had (\d+) pages, (\d+) bytes of objects "
+                         r"and an untyped of (\d+) KiB, made in (\d+) instructions$")
 LAUNCH_KILLED = re.compile(r"^launch: killed (\S+): free bytes (\d+) before, (\d+) after; "
                            r"empty slots (\d+) before, (\d+) after: (.*)$")
 LAUNCH_CYCLES = re.compile(r"^launch: (\d+) start/kill cycles of hello: free bytes (\d+) "
                            r"before, different after (\d+) kills; empty slots (\d+) before, "
                            r"(\d+) after; (\d+) instructions to start, on average$")
+FAULT_LINE = re.compile(r"^fault: (\S+)\[\d+\] (.*?) pc=0x([0-9a-f]{16}) far=0x([0-9a-f]{16}) "
+                        r"esr=0x([0-9a-f]{8})$", re.M)
+
+
+class Child:
+    """One child of `run launch`, from its `starting` line to its `killed` line: its name and
+    argument, the lines between, and the matches of its `had` and `killed` lines."""
+
+    def __init__(self, starting):
+        self.name, self.arg = starting.group(1), starting.group(2) or ""
+        self.lines, self.made, self.killed = [], None, None
 
 
 def launch_children(out):
-    """`run launch`'s transcript cut into one part per child: [(started match, lines from its
-    start to its kill, killed match)]."""
-    parts, cur = [], None
+    """`run launch`'s transcript cut into one Child per program it started and killed."""
+    children, cur = [], None
     for ln in out:
-        started, killed = LAUNCH_STARTED.match(ln), LAUNCH_KILLED.match(ln)
-        if started:
-            cur = (started, [])
+        starting, made, killed = (rx.match(ln) for rx in (LAUNCH_STARTING, LAUNCH_MADE,
+                                                           LAUNCH_KILLED))
+        if starting and not starting.group(1).endswith(":"):
+            cur = Child(starting)
         elif cur and killed:
-            parts.append((cur[0], cur[1], killed))
+            cur.killed = killed
+            children.append(cur)
             cur = None
         elif cur:
-            cur[1].append(ln)
-    return parts
+            cur.made = cur.made or made
+            cur.lines.append(ln)
+    return children
 
 
 def run_launch(m, arg="", timeout=180):
@@ -144,33 +158,29 @@ def launch_programs(step):
         ipctest, ident = run_to_end(m, "ipctest")
         command(m, f"kill {ident}")
         out = run_launch(m)
-    parts = {started.group(1): (started, lines) for started, lines, _ in launch_children(out)}
+    parts = {c.name: c.lines for c in launch_children(out)}
     expect_true({"hello", "ipctest", "kv"} <= set(parts),
                 f"the loader's children: {sorted(parts)}; its transcript: {out[:12]!r}")
-    expect_eq(same_ids(program_lines(parts["hello"][1], "hello")),
+    expect_eq(same_ids(program_lines(parts["hello"], "hello")),
               same_ids(program_lines(hello, "hello")),
               "hello alice, started by the loader, against the kernel's")
     expect_eq(program_lines(hello, "hello")[0], "hello, alice: my name at 0x404010 is 'alice'",
               "hello alice's line")
-    got = program_lines(parts["ipctest"][1], "ipctest")
+    got = program_lines(parts["ipctest"], "ipctest")
     expect_eq(same_ids(got), same_ids(program_lines(ipctest, "ipctest")),
               "ipctest started by the loader, against the kernel's (same boot)")
     want = step09().IPCTEST
     expect_eq(got, expected_for(got, want), "ipctest started by the loader, against seL4's")
     expect_eq(len(got), len(want), "ipctest's number of lines")
-    kv = [ln for ln in parts["kv"][1] if ln.startswith("kv: ")]
+    kv = [ln for ln in parts["kv"] if ln.startswith("kv: ")]
     expect_eq(kv, step09().KV, "kv started by the loader")
     for name in ("hello", "ipctest", "kv"):
-        lines = parts[name][1]
+        lines = parts[name]
         brk = [f for f in FAULT_LINE.finditer("\n".join(lines) + "\n") if f.group(1) == name]
         ended = [ln for ln in lines if ln.startswith(f"launch: {name} (badge ")]
         expect_true(brk and ended, f"{name}: the kernel's fault line and the loader's: {lines!r}")
         expect_eq(ended[0], f"launch: {name} (badge 1) ended: brk #0 at pc 0x"
                             f"{int(brk[-1].group(3), 16):x}", f"{name}: the loader's line")
-
-
-FAULT_LINE = re.compile(r"^fault: (\S+)\[\d+\] (.*?) pc=0x([0-9a-f]{16}) far=0x([0-9a-f]{16}) "
-                        r"esr=0x([0-9a-f]{8})$", re.M)
 
 
 @check("launch-learns-of-faults-from-fault-messages", cost=3)
@@ -184,41 +194,36 @@ def launch_faults(step):
     fastpath) with the next pc: the program goes on to its end."""
     with console(step) as m:
         out = run_launch(m)
-    parts = launch_children(out)
-    hello = [ln for started, lines, _ in parts if started.group(1) == "hello" for ln in lines]
-    expect_true("launch: hello's slot 4088 holds a cap (the extra cap), slot 4089 nothing, "
+    children = launch_children(out)
+    hello = [ln for c in children if c.name == "hello" for ln in c.lines]
+    expect_true("launch: hello's slot 4088 held a cap (the extra cap), slot 4089 nothing, "
                 "slot 4095 a cap (its fault endpoint)" in hello, f"hello's slots: {hello!r}")
-    faults = {started.group(2): lines for started, lines, _ in parts
-              if started.group(1) == "faults"}
-    expect_eq(sorted(faults), ["syscall", "write-code"], "the faults the loader started")
-    brk = out[out.index("launch: started faults brk (badge 1)") + 1:] \
-        if "launch: started faults brk (badge 1)" in out else []
-    kernel = [f for f in FAULT_LINE.finditer("\n".join(brk[:7]) + "\n")]
-    expect_eq(len(kernel), 2, f"faults brk: the kernel's two fault lines in {brk[:7]!r}")
-    pc7, pc0 = int(kernel[0].group(3), 16), int(kernel[1].group(3), 16)
-    expect_eq(brk[:7], ["faults: brk #7", kernel[0].group(0),
-                        f"launch: faults (badge 1) faulted: brk #7 at pc 0x{pc7:x}",
-                        f"launch: answered faults (badge 1): go on at pc 0x{pc7 + 4:x}",
-                        "faults: still running: no fault!", kernel[1].group(0),
-                        f"launch: faults (badge 1) ended: brk #0 at pc 0x{pc0:x}"],
-              "faults brk, answered by the loader")
-    expect_true(kernel[0].group(2) == "brk #7" and kernel[1].group(2) == "brk #0",
-                f"faults brk's fault lines: {brk[:7]!r}")
+    faults = {c.arg: c.lines for c in children if c.name == "faults"}
+    expect_eq(sorted(faults), ["brk", "syscall", "write-code"], "the faults the loader started")
     for kind, lines in sorted(faults.items()):
-        text = "\n".join(lines) + "\n"
-        kernel = [f for f in FAULT_LINE.finditer(text) if f.group(1) == "faults"]
-        expect_eq(len(kernel), 1, f"faults {kind}: the kernel's fault lines in {lines!r}")
-        _, what, pc, far, esr = kernel[0].groups()
-        pc, far, esr = int(pc, 16), int(far, 16), int(esr, 16)
-        mine = [ln for ln in lines if ln.startswith("launch: faults (badge 1) faulted: ")]
+        kernel = [f for f in FAULT_LINE.finditer("\n".join(lines) + "\n")]
+        expect_eq(len(kernel), 2 if kind == "brk" else 1,
+                  f"faults {kind}: the kernel's fault lines in {lines!r}")
+        pc, far, esr = (int(kernel[0].group(i), 16) for i in (3, 4, 5))
+        mine = [ln for ln in lines if ln.startswith("launch: faults (badge 1) ")][:-1]
         if kind == "write-code":
-            want = (f"launch: faults (badge 1) faulted: VM fault, data at 0x{far:x}, "
-                    f"pc 0x{pc:x}, ESR 0x{esr:x}")
-            expect_true(what.startswith("data abort (write), permission fault"),
+            expect_true(kernel[0].group(2).startswith("data abort (write), permission fault"),
                         f"faults write-code: the kernel's line {kernel[0].group(0)!r}")
-        else:
-            want = f"launch: faults (badge 1) faulted: unknown system call 1234 at pc 0x{pc:x}"
-        expect_eq(mine, [want], f"faults {kind}: the loader's line, from the fault message")
+            want = [f"launch: faults (badge 1) faulted: VM fault, data at 0x{far:x}, "
+                    f"pc 0x{pc:x}, ESR 0x{esr:x}"]
+        elif kind == "syscall":
+            want = [f"launch: faults (badge 1) faulted: unknown system call 1234 at pc 0x{pc:x}"]
+        else:                           # brk: answered, then the end
+            pc0 = int(kernel[1].group(3), 16)
+            expect_eq([k.group(2) for k in kernel], ["brk #7", "brk #0"],
+                      f"faults brk: the kernel's fault lines {lines!r}")
+            want = ["faults: brk #7", kernel[0].group(0),
+                    f"launch: faults (badge 1) faulted: brk #7 at pc 0x{pc:x}",
+                    f"launch: answered faults (badge 1): go on at pc 0x{pc + 4:x}",
+                    "faults: still running: no fault!", kernel[1].group(0),
+                    f"launch: faults (badge 1) ended: brk #0 at pc 0x{pc0:x}"]
+            mine = lines[:len(want)]
+        expect_eq(mine, want, f"faults {kind}: the loader's lines, from the fault messages")
 
 
 @check("launch-kill-gives-back-every-byte-and-slot", cost=4)
@@ -233,12 +238,10 @@ def launch_leaks(step):
         before = resources(m)
         out = run_launch(m)
         after = resources(m)
-    parts = launch_children(out)
-    expect_eq([s.group(1) for s, _, _ in parts], ["hello", "ipctest", "kv", "faults", "faults"],
+    children = launch_children(out)
+    expect_eq([c.name for c in children], ["hello", "ipctest", "kv", "faults", "faults", "faults"],
               f"the children killed (each with a `killed` line): {out[-12:]!r}")
-    killed = [LAUNCH_KILLED.match(ln) for ln in out if LAUNCH_KILLED.match(ln)]
-    expect_eq(len(killed), 6, "`killed` lines (the five, and faults brk's)")
-    for k in killed:
+    for k in (c.killed for c in children):
         name, b0, b1, s0, s1, verdict = k.groups()
         expect_true(b0 == b1 and s0 == s1 and verdict == "all back",
                     f"{name}: free bytes and empty slots before and after: {k.group(0)!r}")
@@ -279,11 +282,13 @@ def launch_every_program(step):
             command(m, f"kill {ident}")
             out = run_launch(m, f"{name} {arg}".strip(), timeout=200)
             want, got = same_ids(program_lines(kernel, name)), same_ids(program_lines(out, name))
-            parts = launch_children(out)
-            expect_eq(len(parts), 1, f"{name} {arg}: started and killed once: {out[-8:]!r}")
-            started, _, killed = parts[0]
-            expect_eq(killed.group(6), "all back", f"{name} {arg}: {killed.group(0)!r}")
-            less = (1 << 20) - int(started.group(6)) * 1024
+            children = launch_children(out)
+            expect_eq(len(children), 1, f"{name} {arg}: started and killed once: {out[-8:]!r}")
+            child = children[0]
+            expect_true(child.made, f"{name} {arg}: what the loader made: {child.lines!r}")
+            expect_eq(child.killed.group(6), "all back",
+                      f"{name} {arg}: {child.killed.group(0)!r}")
+            less = (1 << 20) - int(child.made.group(5)) * 1024
             want = [f"captest: retype too big: NotEnoughMemory {int(t.group(1)) - less}"
                     if (t := TOO_BIG.match(ln)) else ln for ln in want]
             expect_true(want, f"{name} {arg}: the kernel-started program printed nothing")

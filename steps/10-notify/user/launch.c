@@ -67,12 +67,33 @@ static const char *slot_state(const struct proc *p, seL4_Word slot)
 
 static seL4_CPtr gift;          /* an endpoint of launch's own, given to hello as an extra cap */
 
-/* Start `name arg` (with `gift` as extra cap 0 if `extra`), wait for its end, kill it. Quiet:
- * only a failure is printed (the cycles). Returns its instructions to start, 0 on a failure. */
+/* The next message from child p: after answering its last one with `answer` (its PC, SP and
+ * SPSR), or not. A message from another badge is reported and skipped. */
+static void next_message(struct proc *p, const seL4_Word *answer, struct proc_fault *f)
+{
+    struct proc *q = answer ? proc_resume_wait(answer, 3, f) : proc_wait(f);
+    while (q != p) {
+        printf("launch: a message from badge %lu, not %s's\n", f->badge, p->name);
+        q = proc_wait(f);
+    }
+}
+
+/*
+ * Start `name arg` (with `gift` as extra cap 0 if `extra`), wait for its end, kill it. A brk
+ * other than crt0's #0 is a breakpoint: launch answers it with the next instruction, and the
+ * program goes on. Quiet: only a failure is printed (the cycles). Returns the instructions
+ * proc_start took, or 0 on a failure.
+ *
+ * The children run at launch's own priority, so they take turns with it at every tick. So
+ * launch prints only when no child can run (before it starts one, and while one waits for
+ * launch's answer to a fault message): no line of launch's lands inside a child's.
+ */
 static uint64_t start_wait_kill(const char *name, const char *arg, bool extra, bool quiet)
 {
-    struct proc *p, *q;
+    struct proc *p;
     struct proc_fault f;
+    if (!quiet)
+        printf("launch: starting %s%s%s\n", name, arg[0] ? " " : "", arg);
     uint64_t t0 = instructions();
     const char *why = proc_start(name, arg, CHILD_PRIO, &gift, extra, &p);
     uint64_t spent = instructions() - t0;
@@ -80,19 +101,29 @@ static uint64_t start_wait_kill(const char *name, const char *arg, bool extra, b
         printf("launch: starting %s: %s (%s)\n", name, why, error_name(loader_error));
         return 0;
     }
+    next_message(p, 0, &f);
+    for (;;) {
+        if (!quiet)
+            print_fault(p, &f);
+        seL4_Word esr = f.mr[seL4_UserException_Number];
+        if (f.label != seL4_Fault_UserException || esr >> 26 != EC_BRK64 || !(esr & 0xffff))
+            break;
+        seL4_Word answer[3] = { f.mr[seL4_UserException_FaultIP] + 4,
+                                f.mr[seL4_UserException_SP], f.mr[seL4_UserException_SPSR] };
+        if (!quiet)
+            printf("launch: answered %s (badge %lu): go on at pc 0x%lx\n", name, p->badge,
+                   answer[0]);
+        next_message(p, answer, &f);
+    }
     if (!quiet)
-        printf("launch: started %s%s%s (badge %lu): %lu pages, %lu bytes of objects, an untyped "
-               "of %lu KiB, in %lu instructions\n", name, arg[0] ? " " : "", arg, p->badge,
-               p->pages, p->object_bytes, (1UL << p->untyped_bits) / 1024, spent);
+        printf("launch: %s (badge %lu) had %lu pages, %lu bytes of objects and an untyped of "
+               "%lu KiB, made in %lu instructions\n", name, p->badge, p->pages, p->object_bytes,
+               (1UL << p->untyped_bits) / 1024, spent);
     if (extra)
-        printf("launch: %s's slot %d holds %s (the extra cap), slot %d %s, slot %d %s (its "
+        printf("launch: %s's slot %d held %s (the extra cap), slot %d %s, slot %d %s (its "
                "fault endpoint)\n", name, PROC_SLOT_EXTRA(0), slot_state(p, PROC_SLOT_EXTRA(0)),
                PROC_SLOT_EXTRA(1), slot_state(p, PROC_SLOT_EXTRA(1)), PROC_SLOT_FAULT_EP,
                slot_state(p, PROC_SLOT_FAULT_EP));
-    while ((q = proc_wait(&f)) != p)
-        printf("launch: a message from badge %lu, not %s's\n", f.badge, name);
-    if (!quiet)
-        print_fault(p, &f);
     proc_kill(p);
     return spent ? spent : 1;
 }
@@ -106,35 +137,6 @@ static void run(const char *name, const char *arg, bool extra)
     seL4_Word bytes_after = loader_free_bytes(), slots_after = loader_empty_slots();
     printf("launch: killed %s: free bytes %lu before, %lu after; empty slots %lu before, "
            "%lu after: %s\n", name, bytes, bytes_after, slots, slots_after,
-           bytes == bytes_after && slots == slots_after ? "all back" : "LEAKED");
-}
-
-/* A fault a handler can answer: faults brk stops at a `brk #7`; the answer resumes it at
- * the next instruction (its PC, SP and SPSR in the answer's words), and it runs to its end. */
-static void resume_after_brk(void)
-{
-    struct proc *p, *q;
-    struct proc_fault f;
-    seL4_Word bytes = loader_free_bytes(), slots = loader_empty_slots();
-    const char *why = proc_start("faults", "brk", CHILD_PRIO, 0, 0, &p);
-    if (why) {
-        printf("launch: starting faults: %s (%s)\n", why, error_name(loader_error));
-        return;
-    }
-    printf("launch: started faults brk (badge %lu)\n", p->badge);
-    q = proc_wait(&f);
-    print_fault(p, &f);
-    if (q == p && f.label == seL4_Fault_UserException) {
-        seL4_Word regs[3] = { f.mr[seL4_UserException_FaultIP] + 4, f.mr[seL4_UserException_SP],
-                              f.mr[seL4_UserException_SPSR] };
-        printf("launch: answered faults (badge %lu): go on at pc 0x%lx\n", p->badge, regs[0]);
-        q = proc_resume_wait(regs, 3, &f);
-        print_fault(p, &f);
-    }
-    proc_kill(p);
-    seL4_Word bytes_after = loader_free_bytes(), slots_after = loader_empty_slots();
-    printf("launch: killed faults: free bytes %lu before, %lu after; empty slots %lu before, "
-           "%lu after: %s\n", bytes, bytes_after, slots, slots_after,
            bytes == bytes_after && slots == slots_after ? "all back" : "LEAKED");
 }
 
@@ -176,7 +178,7 @@ int main(const char *arg)
     run("kv", "", false);
     run("faults", "write-code", false);
     run("faults", "syscall", false);
-    resume_after_brk();
+    run("faults", "brk", false);
 
     /* Many lives in the same block: every kill must give all of it back. */
     seL4_Word bytes = loader_free_bytes(), slots = loader_empty_slots(), differed = 0;
