@@ -1,6 +1,6 @@
 /*
  * loader.c: a root task's program loader. It does, in user space and through seL4's
- * invocations only, what the kernel's process.c did for every program before step 10, and
+ * invocations only, what the kernel's process.c does for the programs the kernel starts, and
  * what seL4 does for its root task: every object a program starts with is retyped from
  * untyped memory (here one untyped per program, carved from a block of the loader's), its
  * caps go to seL4's initial slots of the program's CNode, its ELF segments are copied into
@@ -72,9 +72,9 @@ const char *loader_init(seL4_CPtr untyped)
     fault_ep = loader_slot_alloc();
     if (!fault_ep || (loader_error = make(untyped, seL4_EndpointObject, 0, fault_ep)))
         return "making the fault endpoint";
-    /* The page tables under the scratch page, made now, so that the loader never needs
-     * memory or slots of its own while it builds a child. PageTable_Map puts a table at the
-     * first level the walk finds empty, so map tables until it finds none empty
+    /* The page tables under the scratch page, made now, once: building a child then takes
+     * no memory of the loader's own, and leaves nothing behind. PageTable_Map puts a table
+     * at the first level the walk finds empty, so map tables until it finds none empty
      * (DeleteFirst); the last table, not needed, is deleted (its 4 KiB stay below the
      * untyped's watermark: seL4 gives memory back only when all of an untyped is free). */
     for (;;) {
