@@ -361,7 +361,8 @@ static const char *build(struct build *b, const char *arg, seL4_Word priority,
         "setting its priority");
     seL4_UserContext regs = { .pc = b->img.entry, .x0 = b->bi_va,
                               .x1 = b->bi_va + PAGE - PROC_ARG_MAX };
-    TRY(seL4_TCB_WriteRegisters(p->tcb, 0, 0, 5, &regs), "setting its registers");
+    TRY(seL4_TCB_WriteRegisters(p->tcb, 0, 0, 5, &regs),   /* pc, sp, spsr, x0, x1 */
+        "setting its registers");
 #if defined(SEL4_HAVE_DEBUG_NAME_THREAD) || defined(CONFIG_DEBUG_BUILD)
     seL4_DebugNameThread(p->tcb, p->name);
 #endif
