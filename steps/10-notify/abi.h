@@ -26,6 +26,7 @@ enum syscall {
     SYS_NB_RECV = -8,              /* step 09 */
     SYS_DEBUG_PUT_CHAR = -9,
     SYS_DEBUG_DUMP_SCHEDULER = -10,    /* step 10: the console's `ps` (debug.c) */
+    SYS_DEBUG_NAME_THREAD = -14,   /* a debug build's call in seL4; always here (step 10) */
     SYS_BENCHMARK_NULL_SYSCALL = -22,  /* a benchmark build's call in seL4; always here */
 };
 /* ANCHOR_END: syscalls */
@@ -95,6 +96,26 @@ enum lookup_failure {
     LOOKUP_GUARD_MISMATCH = 4,     /* bitsLeft, guard, guardSize */
 };
 /* ANCHOR_END: errors */
+
+/* ANCHOR: faults */
+/* Step 10: a fault message's label, the kind of fault (seL4_Fault_tag), and where each word
+ * of the message goes (seL4_CapFault_*, seL4_UnknownSyscall_*, seL4_UserException_*,
+ * seL4_VMFault_*: MR numbers). The words after a cap fault's MR3 depend on the lookup
+ * failure (abi.h's enum lookup_failure, which MR3 holds): bitsLeft, then bitsFound (depth
+ * mismatch) or guardFound and the guard's size (guard mismatch). */
+enum fault_type {
+    FAULT_NONE = 0,
+    FAULT_CAP = 1,                 /* MR0 IP, MR1 cptr, MR2 in receive phase, MR3 lookup failure */
+    FAULT_UNKNOWN_SYSCALL = 2,     /* MR0-7 x0-x7, MR8 FaultIP, MR9 SP, MR10 LR (ELR), MR11 SPSR,
+                                      MR12 the number */
+    FAULT_USER_EXCEPTION = 3,      /* MR0 FaultIP, MR1 SP, MR2 SPSR, MR3 number (ESR), MR4 code */
+    FAULT_VM = 5,                  /* MR0 IP, MR1 address, MR2 prefetch (instruction), MR3 FSR */
+};
+#define FAULT_CAP_LENGTH             4   /* before the lookup failure's own words */
+#define FAULT_UNKNOWN_SYSCALL_LENGTH 13
+#define FAULT_USER_EXCEPTION_LENGTH  5
+#define FAULT_VM_LENGTH              4
+/* ANCHOR_END: faults */
 
 /* ANCHOR: msginfo */
 /* The message-info word (seL4_MessageInfo): label 63:12, capsUnwrapped 11:9, extraCaps 8:7,

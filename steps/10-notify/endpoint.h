@@ -51,6 +51,9 @@ void ipc_cancel_all(struct endpoint *ep);
 void ep_dequeue(struct endpoint *ep, struct tcb *t);
 /* Suspend a thread: out of any IPC, then out of the scheduler (seL4's suspend). */
 void thread_suspend(struct tcb *t);
+/* Step 10: the current thread t faulted; send the fault to its fault handler (false: it has
+ * none). `w`: the fault's FAULT_WORDS words (abi.h says which). */
+bool fault_send(struct tcb *t, enum fault_type type, const uint64_t *w);
 /* ANCHOR_END: ipc_api */
 
 /* ANCHOR: fastpath_api */

@@ -5,7 +5,7 @@
  * gives up (returns 0) at the first difference: then the slowpath does it, with the same
  * result. What is left is a handful of loads and stores, and a direct switch. seL4 has the
  * same two fastpaths (its fastpath.c), with the same conditions but for the ones our kernel
- * has no use for (scheduling domains, other cores, fault handlers).
+ * has no use for (scheduling domains, other cores).
  */
 #include "endpoint.h"
 
@@ -124,7 +124,7 @@ struct trap_frame *fastpath_call(struct tcb *t)
 /* ANCHOR: fastpath_reply_recv */
 struct trap_frame *fastpath_reply_recv(struct tcb *t)
 {
-    // EXERCISE: fastpath_reply_recv: give up (return 0) unless the slowpath's Reply then Recv would do exactly what the work below does, and find what it needs: ep (through fast_lookup: a short answer and an endpoint cap with Read), reply (this thread's Caller slot, TCB slot 3), caller (the thread its reply cap names) and ttbr0 (the caller's address space). The chapter's list after the ReplyRecv listing, under "The fastpath", gives one reason per check (no sender waiting, a reply cap to answer with, an address space, nothing ready above the caller); seL4 manual, "System Calls", says what Reply and Recv do otherwise
+    // EXERCISE: fastpath_reply_recv: give up (return 0) unless the slowpath's Reply then Recv would do exactly what the work below does, and find what it needs: ep (through fast_lookup: a short answer and an endpoint cap with Read), reply (this thread's Caller slot, TCB slot 3), caller (the thread its reply cap names) and ttbr0 (the caller's address space). The chapter's list after the ReplyRecv listing, under "The fastpath", gives one reason per check (no sender waiting, a reply cap to answer with, an address space, nothing ready above the caller; from step 10 also a caller waiting for the answer to a fault, which ipc.c's fault_reply gives); seL4 manual, "System Calls", says what Reply and Recv do otherwise
     struct cte *s = fast_lookup(t, RIGHT_READ);
     if (!s)
         return 0;
@@ -137,6 +137,8 @@ struct trap_frame *fastpath_reply_recv(struct tcb *t)
     if (cap_type(reply->cap) != CAP_REPLY)
         return 0;                                   /* nobody to answer */
     struct tcb *caller = tcb_of(reply->cap);
+    if (caller->fault)
+        return 0;                                   /* step 10: an answer to a fault */
     uint64_t ttbr0 = tcb_ttbr0(caller);
     if (!ttbr0)
         return 0;

@@ -74,15 +74,22 @@ static enum error dispatch(void)
 
 /* ANCHOR: sys_invoke */
 /* A cptr that leads nowhere is the caller's fault, not an error to answer (seL4's cap fault):
- * with no fault handler, the kernel prints it and the thread stops. */
-static void cap_fault(struct tcb *t, uint64_t esr, uint64_t cptr, const struct lookup_fault *f)
+ * the kernel prints it, and (step 10) sends it to the thread's fault handler: the cptr,
+ * whether it was a receive, and why the lookup failed. With no handler the thread stops. */
+static void cap_fault(struct tcb *t, uint64_t esr, uint64_t cptr, const struct lookup_fault *f,
+                      bool receive)
 {
     static const char *const why[] = {
         "no failure", "invalid root", "missing capability", "depth mismatch", "guard mismatch",
     };
     kprintf("fault: %s[%u] cap fault on cptr 0x%lx, %s pc=0x%016lx far=0x%016lx esr=0x%08lx\n",
             t->name, t->id, cptr, why[f->type], t->regs.fault_ip, UL(0), esr);
-    thread_suspend(t);
+    uint64_t w[FAULT_WORDS] = { cptr, receive, f->type, f->bits_left,
+                                f->type == LOOKUP_GUARD_MISMATCH ? f->guard_found
+                                                                 : f->bits_found,
+                                f->guard_size };
+    if (!fault_send(t, FAULT_CAP, w))
+        thread_suspend(t);
 }
 
 void sys_invoke(struct tcb *t, uint64_t esr, bool call, bool blocking)
@@ -95,7 +102,7 @@ void sys_invoke(struct tcb *t, uint64_t esr, bool call, bool blocking)
     inv.slot = cspace_lookup(root, tf->x[0], &f);
     if (!inv.slot) {
         if (blocking)
-            cap_fault(t, esr, tf->x[0], &f);
+            cap_fault(t, esr, tf->x[0], &f, false);
         return;
     }
     /* The extra caps, looked up in the caller's CSpace like the invoked one. */
@@ -105,7 +112,7 @@ void sys_invoke(struct tcb *t, uint64_t esr, bool call, bool blocking)
         inv.extra_slot[i] = cspace_lookup(root, buf->caps_or_badges[i], &f);
         if (!inv.extra_slot[i]) {
             if (blocking)
-                cap_fault(t, esr, buf->caps_or_badges[i], &f);
+                cap_fault(t, esr, buf->caps_or_badges[i], &f, false);
             return;
         }
     }
@@ -164,7 +171,7 @@ void sys_recv(struct tcb *t, uint64_t esr, bool blocking)
     if (!s || cap_type(s->cap) != CAP_ENDPOINT || !(cap_rights(s->cap) & RIGHT_READ)) {
         if (s)
             f = (struct lookup_fault){ .type = LOOKUP_MISSING_CAPABILITY };
-        cap_fault(t, esr, t->regs.x[0], &f);
+        cap_fault(t, esr, t->regs.x[0], &f, true);
         return;
     }
     ipc_recv(t, s->cap, blocking);

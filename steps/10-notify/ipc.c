@@ -127,12 +127,18 @@ static unsigned transfer_caps(struct tcb *from, struct tcb *to, uint64_t info,
 }
 /* ANCHOR_END: transfer_caps */
 
+static void fault_transfer(struct tcb *from, struct tcb *to, uint64_t badge);
+
 /* ANCHOR: transfer */
 /* The message of `from` (its x1 says how long, with what label and caps) to `to`, with the
- * badge of the sender's cap in x0. */
+ * badge of the sender's cap in x0. (Step 10: a thread that faulted sends its fault instead.) */
 static void transfer(struct tcb *from, struct tcb *to, uint64_t badge, bool grant,
                      const struct endpoint *ep)
 {
+    if (from->fault) {
+        fault_transfer(from, to, badge);
+        return;
+    }
     // EXERCISE: ipc_transfer
     uint64_t info = from->regs.x[1];
     unsigned len = (unsigned)msginfo_length(info), unwrapped;
@@ -164,6 +170,8 @@ static void setup_reply(struct tcb *caller, struct tcb *receiver, bool grant)
     caller->state = THREAD_BLOCKED_ON_REPLY;
 }
 /* ANCHOR_END: transfer */
+
+static void fault_reply(struct tcb *t, struct tcb *caller);
 
 /* ANCHOR: ipc_send */
 /* Send, NBSend and Call through an endpoint cap (it has Write: invoke.c checked). A waiting
@@ -244,6 +252,10 @@ void ipc_reply_with(struct tcb *t, struct cte *slot)
     struct tcb *caller = tcb_of(slot->cap);
     bool grant = cap_bits(slot->cap) & REPLY_CAN_GRANT;
     cte_unlink(slot);                       /* used up (it finalises nothing) */
+    if (caller->fault) {                    /* step 10: the answer to a fault message */
+        fault_reply(t, caller);
+        return;
+    }
     transfer(t, caller, 0, grant, 0);
     sched_wake(caller);
 }
@@ -263,6 +275,7 @@ void ipc_save_caller(struct tcb *t, struct cte *dst)
  * an answer, the reply cap that would give it is deleted (the child of its reply master). */
 void ipc_cancel(struct tcb *t)
 {
+    t->fault = FAULT_NONE;              /* step 10: a fault it was sending is forgotten */
     if (t->state == THREAD_BLOCKED_ON_SEND || t->state == THREAD_BLOCKED_ON_RECEIVE) {
         ep_dequeue(t->blocked_on, t);
     } else if (t->state == THREAD_BLOCKED_ON_NOTIFICATION && t->blocked_ntfn) {
@@ -292,3 +305,134 @@ void ipc_cancel_all(struct endpoint *ep)
     }
 }
 /* ANCHOR_END: ipc_cancel */
+
+/* ANCHOR: fault_send */
+/* Step 10: fault messages (seL4's sendFaultIPC, doFaultTransfer and handleFaultReply).
+ *
+ * A thread that faults does not stop on its own, if it has a fault handler: the cptr its
+ * TCB_Configure gave (fault_ep), looked up in its own CSpace when the fault happens, names an
+ * endpoint cap with Write and Grant or GrantReply. Then the kernel makes the thread Call
+ * that endpoint, as if the thread had done it: the handler receives a message whose label
+ * is the kind of fault and whose words describe it (abi.h), with the badge of that cap (so a
+ * handler of many threads, each given a cap with its own badge, knows whose fault it is),
+ * and a reply cap. The thread waits for the answer; a handler that never answers (a loader
+ * that kills the thread instead) leaves it waiting. With no handler: false, and the caller
+ * stops the thread as before. `w` are the fault's own words (FAULT_WORDS). */
+bool fault_send(struct tcb *t, enum fault_type type, const uint64_t *w)
+{
+    struct lookup_fault f;
+    struct cte *s = cspace_lookup(tcb_slots(t)[TCB_CSPACE].cap, t->fault_ep, &f);
+    if (!s || cap_type(s->cap) != CAP_ENDPOINT)
+        return false;
+    struct cap c = s->cap;
+    unsigned r = cap_rights(c);
+    if (!(r & RIGHT_WRITE) || !(r & (RIGHT_GRANT | RIGHT_GRANT_REPLY)))
+        return false;
+    t->fault = (uint8_t)type;
+    for (unsigned i = 0; i < FAULT_WORDS; i++)
+        t->fault_w[i] = w[i];
+    cap_set_bits(&c, cap_bits(c) | RIGHT_GRANT_REPLY);   /* the handler can always answer */
+    ipc_send(t, c, true, true);
+    return true;
+}
+
+/* Message word i of the fault message: MR0-3 in x2-x5, the rest in the IPC buffer (none:
+ * the message stops at four words, as any message does). Returns the length so far. */
+static unsigned put_mr(struct tcb *to, struct ipc_buffer *b, unsigned i, uint64_t v)
+{
+    if (i < 4)
+        to->regs.x[2 + i] = v;
+    else if (b)
+        b->msg[i] = v;
+    else
+        return 4;
+    return i + 1;
+}
+
+/* The receiver gets the fault's message: label = its kind, the words abi.h lists. */
+static void fault_transfer(struct tcb *from, struct tcb *to, uint64_t badge)
+{
+    struct ipc_buffer *b = tcb_ipc_buffer(to);
+    const uint64_t *w = from->fault_w, *x = from->regs.x;
+    unsigned n = 0;
+    switch (from->fault) {
+    case FAULT_CAP:                     /* cptr, phase, lookup failure and its words */
+        put_mr(to, b, 0, from->regs.fault_ip);
+        for (unsigned i = 0; i < 3; i++)
+            n = put_mr(to, b, 1 + i, w[i]);
+        if (w[2] != LOOKUP_INVALID_ROOT)
+            n = put_mr(to, b, n, w[3]);                 /* bitsLeft */
+        if (w[2] == LOOKUP_DEPTH_MISMATCH || w[2] == LOOKUP_GUARD_MISMATCH)
+            n = put_mr(to, b, n, w[4]);                 /* bitsFound, or guardFound */
+        if (w[2] == LOOKUP_GUARD_MISMATCH)
+            n = put_mr(to, b, n, w[5]);                 /* the guard's size */
+        break;
+    case FAULT_UNKNOWN_SYSCALL:         /* its registers, then the number */
+        for (unsigned i = 0; i < 8; i++)
+            put_mr(to, b, i, x[i]);
+        put_mr(to, b, 8, from->regs.fault_ip);
+        put_mr(to, b, 9, from->regs.sp_el0);
+        put_mr(to, b, 10, from->regs.elr);
+        put_mr(to, b, 11, from->regs.spsr);
+        n = put_mr(to, b, 12, w[0]);
+        break;
+    case FAULT_USER_EXCEPTION:          /* where, its stack, PSTATE, then ESR and a code */
+        put_mr(to, b, 0, from->regs.fault_ip);
+        put_mr(to, b, 1, from->regs.sp_el0);
+        put_mr(to, b, 2, from->regs.spsr);
+        put_mr(to, b, 3, w[0]);
+        n = put_mr(to, b, 4, w[1]);
+        break;
+    case FAULT_VM:                      /* where, what address, instruction or data, ESR */
+        put_mr(to, b, 0, from->regs.fault_ip);
+        for (unsigned i = 0; i < 3; i++)
+            n = put_mr(to, b, 1 + i, w[i]);
+        break;
+    default:
+        break;
+    }
+    to->regs.x[0] = badge;
+    to->regs.x[1] = msginfo(from->fault, 0, 0, n);
+}
+
+/* The handler answered (Reply, or ReplyRecv's first half): the thread runs again at the
+ * instruction that faulted, or stays stopped. An answer to a user exception or an unknown
+ * system call sets registers from its words (seL4_UserException_*: PC, SP, SPSR;
+ * seL4_UnknownSyscall_*: x0-x7, PC, SP, LR, SPSR), and restarts the thread only if its
+ * label is 0; a cap fault or a VM fault always restarts it (the handler fixed the cause, or
+ * the thread faults again). */
+static void fault_reply(struct tcb *t, struct tcb *caller)
+{
+    static const uint8_t exception_regs[] = { UC_PC, UC_SP, UC_SPSR };
+    static const uint8_t syscall_regs[] = {
+        UC_X0, UC_X1, UC_X2, UC_X3, UC_X4, UC_X5, UC_X6, UC_X7, UC_PC, UC_SP, UC_PC, UC_SPSR,
+    };
+    const uint8_t *regs = 0;
+    unsigned nregs = 0;
+    if (caller->fault == FAULT_USER_EXCEPTION) {
+        regs = exception_regs;
+        nregs = sizeof exception_regs;
+    } else if (caller->fault == FAULT_UNKNOWN_SYSCALL) {
+        regs = syscall_regs;
+        nregs = sizeof syscall_regs;
+    }
+    uint64_t info = t->regs.x[1];
+    unsigned len = (unsigned)msginfo_length(info);
+    struct ipc_buffer *b = tcb_ipc_buffer(t);
+    for (unsigned i = 0; i < nregs && i < len; i++) {
+        if (i == 10)
+            continue;                   /* LR: the restart below sets the PC from FaultIP */
+        if (i >= 4 && !b)
+            break;
+        tcb_write_reg(caller, regs[i], i < 4 ? t->regs.x[2 + i] : b->msg[i]);
+    }
+    bool restart = !regs || msginfo_label(info) == 0;
+    caller->fault = FAULT_NONE;
+    if (restart) {
+        caller->regs.elr = caller->regs.fault_ip;
+        sched_wake(caller);
+    } else {
+        caller->state = THREAD_INACTIVE;
+    }
+}
+/* ANCHOR_END: fault_send */

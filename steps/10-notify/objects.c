@@ -32,8 +32,8 @@ enum error obj_can_make(enum object_type t, uint64_t n)
 struct cap obj_make(enum object_type t, uint64_t pa, uint64_t user_bits, bool device)
 {
     if (!device && t != OBJ_UNTYPED) {
-        uint64_t *p = OBJ_PTR(pa);
-        for (uint64_t i = 0; i < (UINT64_C(1) << obj_size_bits(t, user_bits)) / 8; i++)
+        uint64_t *p = OBJ_PTR(pa), words = (UINT64_C(1) << obj_size_bits(t, user_bits)) / 8;
+        for (uint64_t i = 0; i < words; i++)
             p[i] = 0;
     }
     switch (t) {

@@ -31,12 +31,14 @@ extern const uint8_t user_init[], user_init_end[], user_hello[], user_hello_end[
     user_captest[], user_captest_end[], user_kv[], user_kv_end[], user_ipctest[],
     user_ipctest_end[], user_ipcfuzz[], user_ipcfuzz_end[], user_ping[], user_ping_end[],
     user_ntfntest[], user_ntfntest_end[], user_irqtest[], user_irqtest_end[], user_signal[],
-    user_signal_end[], user_screen[], user_screen_end[];
+    user_signal_end[], user_screen[], user_screen_end[],
+    user_launch[], user_launch_end[];
 
 const struct program programs[] = {
     PROGRAM(init), PROGRAM(hello), PROGRAM(faults), PROGRAM(fuzz), PROGRAM(bench),
     PROGRAM(captest), PROGRAM(kv), PROGRAM(ipctest), PROGRAM(ipcfuzz), PROGRAM(ping),
     PROGRAM(ntfntest), PROGRAM(irqtest), PROGRAM(signal), PROGRAM(screen),
+    PROGRAM(launch),
 };
 const unsigned program_count = sizeof programs / sizeof programs[0];
 

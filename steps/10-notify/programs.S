@@ -27,4 +27,5 @@ user_\name\()_end:
     program irqtest
     program signal
     program screen
+    program launch
 /* ANCHOR_END: programs */

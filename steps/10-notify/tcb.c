@@ -229,6 +229,33 @@ struct ipc_buffer *tcb_ipc_buffer(struct tcb *t)
 }
 /* ANCHOR_END: tcb_object_init */
 
+/* ANCHOR: debug_name */
+/* seL4_DebugNameThread(tcb, name): x0 a cptr to a thread cap in the caller's CSpace, the name
+ * a string in the caller's IPC buffer from msg[0] on. A loader names the programs it starts,
+ * as the kernel names those it starts itself, so that `ps` and fault lines say which program a
+ * thread is. (seL4 halts on a bad cap or an unterminated name, being a debug call; here
+ * nothing happens: a user's numbers never stop the kernel.) The name is cut to fit. */
+void tcb_debug_name(struct tcb *caller)
+{
+    struct lookup_fault f;
+    struct cte *s = cspace_lookup(tcb_slots(caller)[TCB_CSPACE].cap, caller->regs.x[0], &f);
+    struct ipc_buffer *b = tcb_ipc_buffer(caller);
+    if (!s || cap_type(s->cap) != CAP_THREAD || !b)
+        return;
+    const char *name = (const char *)b->msg;
+    unsigned n = 0;
+    while (n < sizeof b->msg && name[n])
+        n++;
+    if (n == sizeof b->msg)
+        return;                                   /* no NUL in the buffer: not a string */
+    struct tcb *t = tcb_of(s->cap);
+    unsigned i = 0;
+    for (; i < n && i < TCB_NAME_MAX - 1; i++)
+        t->name[i] = name[i];
+    t->name[i] = '\0';
+}
+/* ANCHOR_END: debug_name */
+
 /* ANCHOR: user_context */
 /* seL4_UserContext's order, as word indices of the trap frame (x0-x30 are words 0-30, then
  * SP_EL0 31, ELR 32, SPSR 33, TPIDR_EL0 35). TPIDRRO_EL0 is not kept: it reads as 0. */
@@ -244,8 +271,8 @@ static uint64_t uc_read(struct tcb *t, unsigned i)
 }
 
 /* A user thread stays a user thread: of SPSR only the condition flags (N, Z, C, V) can be
- * written; the rest is seL4's PSTATE_USER. */
-static void uc_write(struct tcb *t, unsigned i, uint64_t v)
+ * written; the rest is seL4's PSTATE_USER. (Also for the answer to a fault, ipc.c.) */
+void tcb_write_reg(struct tcb *t, unsigned i, uint64_t v)
 {
     if (i == UC_SPSR)
         v = (v & 0xf0000000) | USER_SPSR;
@@ -401,7 +428,7 @@ enum error tcb_invoke(struct invocation *inv)
         if (t == inv->thread)
             return inv_error(inv, E_ILLEGAL_OPERATION, 0, 0, 0);
         for (unsigned i = 0; i < mr[1] && i < UC_COUNT; i++)
-            uc_write(t, i, mr[2 + i]);
+            tcb_write_reg(t, i, mr[2 + i]);
         if (mr[0] & 1)
             sched_resume(t);
         return E_NONE;

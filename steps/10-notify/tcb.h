@@ -39,6 +39,7 @@ enum thread_state {
 #define TCB_NAME_MAX    16            /* bytes of a name, with its NUL */
 #define PRIO_MAX        255           /* priorities 0 (lowest) .. 255 (highest), as in seL4 */
 #define THREAD_STACK_SIZE 4096        /* SP_EL0 stack of each kernel thread but the console */
+#define FAULT_WORDS     6             /* a cap fault's: cptr, phase, lookup failure, 3 words */
 
 struct process;
 struct notification;
@@ -57,7 +58,7 @@ struct tcb {
     uint32_t id;                      /* its number: `ps`, `kill`, `prio` name it */
     char name[TCB_NAME_MAX];
     uint64_t ipc_buffer;              /* its IPC buffer's user address (in the slot-4 frame) */
-    uint64_t fault_ep;                /* kept for seL4's Configure; faults are printed here */
+    uint64_t fault_ep;                /* a cptr in its own CSpace: its fault handler (step 10) */
     struct process *process;          /* the program `run` or the boot started it as, or 0 */
     /* Step 09: while it waits in an endpoint's queue (linked through next/prev). */
     struct endpoint *blocked_on;
@@ -67,6 +68,11 @@ struct tcb {
      * and the one bound to it (TCB_BindNotification). */
     struct notification *blocked_ntfn;
     struct notification *bound_ntfn;
+    /* Step 10: the fault it sends its fault handler, or waits for the answer to (seL4's
+     * tcbFault): its kind (abi.h: FAULT_*, 0 for none) and the words of the message only the
+     * moment of the fault knows (the others are its registers, read when the message goes). */
+    uint8_t fault;
+    uint64_t fault_w[FAULT_WORDS];
 };
 #define IPC_CALL         1u
 #define IPC_GRANT        2u
@@ -120,6 +126,8 @@ void tcb_object_init(struct tcb *t, const struct tcb *creator);  /* Retype made 
 void tcb_finalise(struct tcb *t);               /* its last cap is gone */
 struct ipc_buffer *tcb_ipc_buffer(struct tcb *t);  /* its buffer, through the kernel's map */
 enum error tcb_invoke(struct invocation *inv);
+void tcb_write_reg(struct tcb *t, unsigned i, uint64_t v);  /* word i of seL4_UserContext */
+void tcb_debug_name(struct tcb *caller);        /* seL4_DebugNameThread (step 10) */
 static inline uint64_t tcb_ttbr0(struct tcb *t)
 {
     return vspace_ttbr0(tcb_slots(t)[TCB_VSPACE].cap);

@@ -216,6 +216,90 @@ def bench(step):
                                     "call-replyrecv-2as", "call-replyrecv-10", "signal",
                                     "signal-wake", "irq-to-user", "yield", "yield-self",
                                     "switch-tick", "char", "glyph", "scroll"]),
+              f"the figures of bench ({rows})")
+    expect_true(all(v > 0 for v in rows.values()), f"a figure is 0: {rows}")
+    if "violated" in step.symbols:
+        return                         # a debug build (DEBUG=1): its checks cost thousands
+    slow = bench_rows(slow_step(step))["call-replyrecv"]
+    goals = {"call-replyrecv": 400, "call-replyrecv-10": 1200, "null-syscall": 120,
+             "yield": 250, "signal": 250, "signal-wake": 400, "irq-to-user": 400}
+    over = {k: f"{rows[k]} (goal {g})" for k, g in goals.items() if rows[k] > g}
+    if slow > 1100:
+        over["call-replyrecv-slow"] = f"{slow} (goal 1100)"
+    expect_eq(over, {}, "figures over their goals, in instructions")
+    missed = bench_harness.irq_goal_missed(rows["irq"])
+    expect_true(missed is None, missed)
+
+
+
+# ---- seL4 binary compatibility: a root task written for seL4 runs as init --------------------
+import os  # noqa: E402
+import subprocess  # noqa: E402
+
+from console import command  # noqa: E402
+from harness import TOP, PROMPT, Step, expect_true  # noqa: E402
+from user import user_rows  # noqa: E402
+
+SEL4BENCH_FIGURE = re.compile(r"^sel4bench: (\S+) min (\d+) median (\d+) kernel (\d+)$", re.M)
+# Each figure's name, the user instructions its stub puts in a sample (user/sel4bench.c: the
+# client's 6 and the server's 5 for a round trip), and its goal in instructions. seL4 on the
+# same emulator: 539 for a round trip in one address space, 313 and 325 for the other two
+# (CAPABILITIES.md, section 10); this kernel: 434 across two address spaces (390 in one),
+# 218 and 233. The goals are section 10's for Yield and Signal; the round trip's is its figure
+# with 10% to spare (section 10's 400 is for one address space, which bench-figures holds).
+SEL4BENCH_GOALS = {"call-replyrecv": (11, 480), "yield": (3, 250), "signal": (5, 250)}
+
+
+@check("sel4-root-task-runs-as-init", needs=("runs-any-init-given-with-INIT",))
+def sel4_root_task(step):
+    """`make build STEP=10 INIT=build/10-notify/user/sel4bench.elf` builds a kernel (in
+    build/10-notify-init/) whose init is user/sel4bench.c, a root task written against libsel4
+    alone: it boots, makes a server thread in a CSpace and a VSpace of its own (`ps`: blocked
+    in Recv, in another ASID than init's; `caps`: the two caps it was given, and nothing else),
+    which signals it and answers its first Call with the word plus the caller's badge; then it
+    prints its three figures, counted as seL4's were, each within its goal, with the kernel's
+    part and the stubs' user instructions adding up. (After 08's INIT check, which builds into
+    the same directory.)"""
+    r = subprocess.run(["make", "-s", "build", f"STEP={step.name}",
+                        f"INIT={os.path.join(step.build, 'user', 'sel4bench.elf')}"], cwd=TOP,
+                       capture_output=True, text=True, timeout=300)
+    expect_eq(r.returncode, 0, f"the INIT build: {r.stdout[-500:]} {r.stderr[-1500:]}")
+    other = Step(step.name, "-init")
+    other.facts = step.facts
+    with other.boot(timeout=60) as m:
+        m.expect(PROMPT, timeout=30)           # init has ended (or blocked): the console runs
+        said = bytes(m.transcript).decode(errors="replace").replace("\r", "")
+        expect_true("sel4bench: done" in said, f"sel4bench did not end: {said[-1200:]!r}")
+        rows = user_rows(m)
+        servers = [i for i in rows if i != 2]
+        expect_eq(len(servers), 1, f"user threads besides init: {rows}")
+        caps = command(m, f"caps {servers[0]}").replace("\r", "")
+    expect_true("fault:" not in said and "failed" not in said, f"sel4bench: {said[-1200:]!r}")
+    expect_true("sel4bench: a server in its own CSpace and VSpace signalled 0x10 and answered "
+                "41 + badge 1 = 42 (label 0, length 1)\n" in said,
+                f"the server's first answer: {said[-1200:]!r}")
+    expect_true(re.search(r"^sel4bench: \d+ Signals with badge 0x1, then Poll: 0x1$", said,
+                          re.M), f"the notification's word after the Signals: {said[-800:]!r}")
+    name, state, _, asid = rows[servers[0]]
+    expect_eq((name, state), ("init", "blocked-recv"), "the server thread (name, state)")
+    expect_true(asid != rows[2][3], f"the server's ASID {asid} is init's {rows[2][3]}")
+    held = re.findall(r"^ +\d+ (\S+) +0x[0-9a-f]+ +(.*)$", caps, re.M)
+    expect_eq(held, [("endpoint", "rights R--- badge 0x0"),
+                     ("notification", "rights -W-- badge 0x10")], f"the server's CSpace: {caps!r}")
+    figures = {k: tuple(map(int, v)) for k, *v in SEL4BENCH_FIGURE.findall(said)}
+    expect_eq(sorted(figures), sorted(SEL4BENCH_GOALS), f"sel4bench's figures: {figures}")
+    if "violated" in other.symbols:
+        return                         # a debug build (DEBUG=1): its checks cost thousands
+    wrong = {}
+    for key, (low, median, kernel) in figures.items():
+        user, goal = SEL4BENCH_GOALS[key]
+        if not (low <= median <= goal and low - kernel == user):
+            wrong[key] = (f"min {low} median {median} kernel {kernel}: goal {goal}, "
+                          f"{user} user instructions")
+    expect_eq(wrong, {}, "figures off their goals, in instructions")
+
+
+
 # ---- The screen is init's -----------------------------------------------------------------
 # From step 10 the kernel draws nothing: it asks the firmware for a framebuffer at boot, says so
 # in its banner, and hands it to init as device untypeds, with the geometry in BootInfo's extra
@@ -325,72 +409,6 @@ def no_framebuffer(step):
                         for t, rest in caps.values()),
                 f"a frame after BootInfo's page without a framebuffer: {caps}")
     expect_true("still here" in echo, f"echo without a screen: {echo!r}")
-
-
-@check("bench-figures", override="glyph and scroll went with the kernel's terminal; char is the "
-                                 "UART's alone", needs=("ipctest-the-same-without-the-fastpath",),
-       cost=4)
-def bench(step):
-    """bench's figures are step 09's but glyph and scroll (the kernel draws nothing now), and
-    hold step 09's goals: Call+ReplyRecv within 400 instructions, 10 words within 1,200, the
-    FASTPATH=0 kernel's within 1,100, null-syscall 120, yield 250, and the tick's."""
-    rows = _ipc.bench_rows(step)
-    expect_eq(sorted(rows), sorted(["boot", "irq", "svc", "null-syscall", "call-replyrecv",
-                                    "call-replyrecv-2as", "call-replyrecv-10", "yield",
-                                    "yield-self", "switch-tick", "char"]),
-              f"the figures of bench ({rows})")
-    expect_true(all(v > 0 for v in rows.values()), f"a figure is 0: {rows}")
-    if "violated" in step.symbols:
-        return                         # a debug build (DEBUG=1): its checks cost thousands
-    slow = bench_rows(slow_step(step))["call-replyrecv"]
-    goals = {"call-replyrecv": 400, "call-replyrecv-10": 1200, "null-syscall": 120,
-             "yield": 250, "signal": 250, "signal-wake": 400, "irq-to-user": 400}
-    over = {k: f"{rows[k]} (goal {g})" for k, g in goals.items() if rows[k] > g}
-    if slow > 1100:
-        over["call-replyrecv-slow"] = f"{slow} (goal 1100)"
-    expect_eq(over, {}, "figures over their goals, in instructions")
-    missed = bench_harness.irq_goal_missed(rows["irq"])
-    expect_true(missed is None, missed)
-
-# ---- seL4 binary compatibility: a root task written for seL4 runs as init --------------------
-import os  # noqa: E402
-import subprocess  # noqa: E402
-
-from console import command  # noqa: E402
-from harness import TOP, PROMPT, Step, expect_true  # noqa: E402
-from user import user_rows  # noqa: E402
-
-SEL4BENCH_FIGURE = re.compile(r"^sel4bench: (\S+) min (\d+) median (\d+) kernel (\d+)$", re.M)
-# Each figure's name, the user instructions its stub puts in a sample (user/sel4bench.c: the
-# client's 6 and the server's 5 for a round trip), and its goal in instructions. seL4 on the
-# same emulator: 539 for a round trip in one address space, 313 and 325 for the other two
-# (CAPABILITIES.md, section 10); this kernel: 434 across two address spaces (390 in one),
-# 218 and 233. The goals are section 10's for Yield and Signal; the round trip's is its figure
-# with 10% to spare (section 10's 400 is for one address space, which bench-figures holds).
-SEL4BENCH_GOALS = {"call-replyrecv": (11, 480), "yield": (3, 250), "signal": (5, 250)}
-
-
-@check("sel4-root-task-runs-as-init", needs=("runs-any-init-given-with-INIT",))
-def sel4_root_task(step):
-    """`make build STEP=10 INIT=build/10-notify/user/sel4bench.elf` builds a kernel (in
-    build/10-notify-init/) whose init is user/sel4bench.c, a root task written against libsel4
-    alone: it boots, makes a server thread in a CSpace and a VSpace of its own (`ps`: blocked
-    in Recv, in another ASID than init's; `caps`: the two caps it was given, and nothing else),
-    which signals it and answers its first Call with the word plus the caller's badge; then it
-    prints its three figures, counted as seL4's were, each within its goal, with the kernel's
-    part and the stubs' user instructions adding up. (After 08's INIT check, which builds into
-    the same directory.)"""
-    r = subprocess.run(["make", "-s", "build", f"STEP={step.name}",
-                        f"INIT={os.path.join(step.build, 'user', 'sel4bench.elf')}"], cwd=TOP,
-    goals = {"call-replyrecv": 400, "call-replyrecv-10": 1200, "null-syscall": 120,
-             "yield": 250}
-    over = {k: f"{rows[k]} (goal {g})" for k, g in goals.items() if rows[k] > g}
-    slow = _ipc.call_replyrecv_slow(step)
-    if slow > 1100:
-        over["call-replyrecv-slow"] = f"{slow} (goal 1100)"
-    expect_eq(over, {}, "figures over their goals, in instructions")
-    missed = _ipc.bench_harness.irq_goal_missed(rows["irq"])
-    expect_true(missed is None, missed)
 
 
 def pattern_words(size):
@@ -648,37 +666,6 @@ def user_terminal(step):
     expect_eq(r.returncode, 0, f"the INIT build: {r.stdout[-500:]} {r.stderr[-1500:]}")
     other = Step(step.name, "-init")
     other.facts = step.facts
-    with other.boot(timeout=60) as m:
-        m.expect(PROMPT, timeout=30)           # init has ended (or blocked): the console runs
-        said = bytes(m.transcript).decode(errors="replace").replace("\r", "")
-        expect_true("sel4bench: done" in said, f"sel4bench did not end: {said[-1200:]!r}")
-        rows = user_rows(m)
-        servers = [i for i in rows if i != 2]
-        expect_eq(len(servers), 1, f"user threads besides init: {rows}")
-        caps = command(m, f"caps {servers[0]}").replace("\r", "")
-    expect_true("fault:" not in said and "failed" not in said, f"sel4bench: {said[-1200:]!r}")
-    expect_true("sel4bench: a server in its own CSpace and VSpace signalled 0x10 and answered "
-                "41 + badge 1 = 42 (label 0, length 1)\n" in said,
-                f"the server's first answer: {said[-1200:]!r}")
-    expect_true(re.search(r"^sel4bench: \d+ Signals with badge 0x1, then Poll: 0x1$", said,
-                          re.M), f"the notification's word after the Signals: {said[-800:]!r}")
-    name, state, _, asid = rows[servers[0]]
-    expect_eq((name, state), ("init", "blocked-recv"), "the server thread (name, state)")
-    expect_true(asid != rows[2][3], f"the server's ASID {asid} is init's {rows[2][3]}")
-    held = re.findall(r"^ +\d+ (\S+) +0x[0-9a-f]+ +(.*)$", caps, re.M)
-    expect_eq(held, [("endpoint", "rights R--- badge 0x0"),
-                     ("notification", "rights -W-- badge 0x10")], f"the server's CSpace: {caps!r}")
-    figures = {k: tuple(map(int, v)) for k, *v in SEL4BENCH_FIGURE.findall(said)}
-    expect_eq(sorted(figures), sorted(SEL4BENCH_GOALS), f"sel4bench's figures: {figures}")
-    if "violated" in other.symbols:
-        return                         # a debug build (DEBUG=1): its checks cost thousands
-    wrong = {}
-    for key, (low, median, kernel) in figures.items():
-        user, goal = SEL4BENCH_GOALS[key]
-        if not (low <= median <= goal and low - kernel == user):
-            wrong[key] = (f"min {low} median {median} kernel {kernel}: goal {goal}, "
-                          f"{user} user instructions")
-    expect_eq(wrong, {}, "figures off their goals, in instructions")
     f = Font(os.path.join(step.src, "user", FONT_FILE))
     with other.boot(timeout=180) as m:
         m.expect(SCREEN_END, timeout=120)
@@ -754,3 +741,226 @@ def typing_during_ticks(step):
                           f"got {got[i - 40:i + 40]!r}, want {want[i - 40:i + 40]!r}")
     expect_eq((dropped, overruns), (0, 0), "bytes dropped, FIFO overruns")
     expect_true(t2 >= t1 + 4, f"fewer than 4 ticks while the console worked ({t1} -> {t2})")
+
+
+
+# ---- The user-level loader (user/loader.c), through `run launch` (user/launch.c) ----
+
+from console import command  # noqa: E402  (the loader's checks, appended to this file)
+from harness import expect_true  # noqa: E402
+from user import resources  # noqa: E402
+
+
+def step09():
+    """Step 09's test module (extends() loaded it): its expected ipctest and kv lines."""
+    from harness import load_group
+    return load_group("09-ipc").module
+
+
+def same_ids(lines):
+    """Lines with every thread id in a fault line (`NAME[12]`) made `NAME[N]`: two runs of one
+    program get other ids, and nothing else may differ."""
+    return [re.sub(r"^fault: (\S+)\[\d+\]", r"fault: \1[N]", ln) for ln in lines]
+
+
+def program_lines(out, name):
+    """The lines program `name` (and its threads) printed (`NAME: ...`, or hello's `hello,
+    NAME: ...`), and the kernel's fault lines about them."""
+    return [ln for ln in out if ln.startswith((f"{name}: ", f"{name}, ", f"fault: {name}["))]
+
+
+LAUNCH_STARTING = re.compile(r"^launch: starting (\S+)(?: (.*))?$")
+LAUNCH_MADE = re.compile(r"^launch: (\S+) \(badge (\d+)\) had (\d+) pages, (\d+) bytes of objects "
+                         r"and an untyped of (\d+) KiB, made in (\d+) instructions$")
+LAUNCH_KILLED = re.compile(r"^launch: killed (\S+): free bytes (\d+) before, (\d+) after; "
+                           r"empty slots (\d+) before, (\d+) after: (.*)$")
+LAUNCH_CYCLES = re.compile(r"^launch: (\d+) start/kill cycles of hello: free bytes (\d+) "
+                           r"before, different after (\d+) kills; empty slots (\d+) before, "
+                           r"(\d+) after; (\d+) instructions to start, on average$")
+FAULT_LINE = re.compile(r"^fault: (\S+)\[\d+\] (.*?) pc=0x([0-9a-f]{16}) far=0x([0-9a-f]{16}) "
+                        r"esr=0x([0-9a-f]{8})$", re.M)
+
+
+class Child:
+    """One child of `run launch`, from its `starting` line to its `killed` line: its name and
+    argument, the lines between, and the matches of its `had` and `killed` lines."""
+
+    def __init__(self, starting):
+        self.name, self.arg = starting.group(1), starting.group(2) or ""
+        self.lines, self.made, self.killed = [], None, None
+
+
+def launch_children(out):
+    """`run launch`'s transcript cut into one Child per program it started and killed."""
+    children, cur = [], None
+    for ln in out:
+        starting, made, killed = (rx.match(ln) for rx in (LAUNCH_STARTING, LAUNCH_MADE,
+                                                           LAUNCH_KILLED))
+        if starting and not starting.group(1).endswith(":"):
+            cur = Child(starting)
+        elif cur and killed:
+            cur.killed = killed
+            children.append(cur)
+            cur = None
+        elif cur:
+            cur.made = cur.made or made
+            cur.lines.append(ln)
+    return children
+
+
+def run_launch(m, arg="", timeout=180):
+    """`run launch ARG` to its end (its own brk), then `kill` it: its lines and its children's."""
+    out, ident = run_to_end(m, "launch", arg, timeout=timeout)
+    command(m, f"kill {ident}")
+    return out
+
+
+@check("launch-runs-programs-as-the-kernel-does", cost=4)
+def launch_programs(step):
+    """`run launch`: the loader starts hello alice, ipctest and kv (each from a block of the
+    loader's memory, as the kernel's process.c did). hello says what the kernel-started hello
+    says; ipctest's transcript is the kernel-started ipctest's of the same boot, line for line
+    (thread ids aside), and seL4's (step 09's IPCTEST); kv's lines are step 09's KV; each ends
+    with the kernel's brk line, and the loader learns of that end from a fault message that
+    names the same pc."""
+    with console(step) as m:
+        hello, ident = run_to_end(m, "hello", "alice")
+        command(m, f"kill {ident}")
+        ipctest, ident = run_to_end(m, "ipctest")
+        command(m, f"kill {ident}")
+        out = run_launch(m)
+    parts = {c.name: c.lines for c in launch_children(out)}
+    expect_true({"hello", "ipctest", "kv"} <= set(parts),
+                f"the loader's children: {sorted(parts)}; its transcript: {out[:12]!r}")
+    expect_eq(same_ids(program_lines(parts["hello"], "hello")),
+              same_ids(program_lines(hello, "hello")),
+              "hello alice, started by the loader, against the kernel's")
+    expect_eq(program_lines(hello, "hello")[0], "hello, alice: my name at 0x404010 is 'alice'",
+              "hello alice's line")
+    got = program_lines(parts["ipctest"], "ipctest")
+    expect_eq(same_ids(got), same_ids(program_lines(ipctest, "ipctest")),
+              "ipctest started by the loader, against the kernel's (same boot)")
+    want = step09().IPCTEST
+    expect_eq(got, expected_for(got, want), "ipctest started by the loader, against seL4's")
+    expect_eq(len(got), len(want), "ipctest's number of lines")
+    kv = [ln for ln in parts["kv"] if ln.startswith("kv: ")]
+    expect_eq(kv, step09().KV, "kv started by the loader")
+    for name in ("hello", "ipctest", "kv"):
+        lines = parts[name]
+        brk = [f for f in FAULT_LINE.finditer("\n".join(lines) + "\n") if f.group(1) == name]
+        ended = [ln for ln in lines if ln.startswith(f"launch: {name} (badge ")]
+        expect_true(brk and ended, f"{name}: the kernel's fault line and the loader's: {lines!r}")
+        expect_eq(ended[0], f"launch: {name} (badge 1) ended: brk #0 at pc 0x"
+                            f"{int(brk[-1].group(3), 16):x}", f"{name}: the loader's line")
+
+
+@check("launch-learns-of-faults-from-fault-messages", cost=3)
+def launch_faults(step):
+    """The loader gives each child's TCB a fault endpoint (a badged endpoint cap in the
+    child's own CNode, slot 4095) and extra caps at slots 4088 on: hello alice, given one,
+    has a cap in 4088 and 4095 and none in 4089. faults write-code's data abort comes to the
+    loader as seL4's VM fault message, with the address, pc and ESR the kernel's fault line
+    prints; faults syscall's as an unknown-syscall message with its number, 1234, and pc;
+    faults brk's `brk #7` as a user exception, which the loader answers (ReplyRecv, past the
+    fastpath) with the next pc: the program goes on to its end."""
+    with console(step) as m:
+        out = run_launch(m)
+    children = launch_children(out)
+    hello = [ln for c in children if c.name == "hello" for ln in c.lines]
+    expect_true("launch: hello's slot 4088 held a cap (the extra cap), slot 4089 nothing, "
+                "slot 4095 a cap (its fault endpoint)" in hello, f"hello's slots: {hello!r}")
+    faults = {c.arg: c.lines for c in children if c.name == "faults"}
+    expect_eq(sorted(faults), ["brk", "syscall", "write-code"], "the faults the loader started")
+    for kind, lines in sorted(faults.items()):
+        kernel = [f for f in FAULT_LINE.finditer("\n".join(lines) + "\n")]
+        expect_eq(len(kernel), 2 if kind == "brk" else 1,
+                  f"faults {kind}: the kernel's fault lines in {lines!r}")
+        pc, far, esr = (int(kernel[0].group(i), 16) for i in (3, 4, 5))
+        mine = [ln for ln in lines if ln.startswith("launch: faults (badge 1) ")][:-1]
+        if kind == "write-code":
+            expect_true(kernel[0].group(2).startswith("data abort (write), permission fault"),
+                        f"faults write-code: the kernel's line {kernel[0].group(0)!r}")
+            want = [f"launch: faults (badge 1) faulted: VM fault, data at 0x{far:x}, "
+                    f"pc 0x{pc:x}, ESR 0x{esr:x}"]
+        elif kind == "syscall":
+            want = [f"launch: faults (badge 1) faulted: unknown system call 1234 at pc 0x{pc:x}"]
+        else:                           # brk: answered, then the end
+            pc0 = int(kernel[1].group(3), 16)
+            expect_eq([k.group(2) for k in kernel], ["brk #7", "brk #0"],
+                      f"faults brk: the kernel's fault lines {lines!r}")
+            want = ["faults: brk #7", kernel[0].group(0),
+                    f"launch: faults (badge 1) faulted: brk #7 at pc 0x{pc:x}",
+                    f"launch: answered faults (badge 1): go on at pc 0x{pc + 4:x}",
+                    "faults: still running: no fault!", kernel[1].group(0),
+                    f"launch: faults (badge 1) ended: brk #0 at pc 0x{pc0:x}"]
+            mine = lines[:len(want)]
+        expect_eq(mine, want, f"faults {kind}: the loader's lines, from the fault messages")
+
+
+@check("launch-kill-gives-back-every-byte-and-slot", cost=4)
+def launch_leaks(step):
+    """Each child of `run launch` is made from one untyped the loader carves from its block,
+    and killed by suspending it and revoking and deleting that untyped: the block's free
+    bytes (Retype's NotEnoughMemory answer) and the loader's empty slots (Move onto itself)
+    are the same before each start and after each kill, for each of the six programs and
+    for 200 start/kill cycles of hello, each of which finds the same thread id free; and once
+    launch is killed, `ps` counts as many free TCBs, frames and ASIDs as before it ran."""
+    with console(step) as m:
+        before = resources(m)
+        out = run_launch(m)
+        after = resources(m)
+    children = launch_children(out)
+    expect_eq([c.name for c in children], ["hello", "ipctest", "kv", "faults", "faults", "faults"],
+              f"the children killed (each with a `killed` line): {out[-12:]!r}")
+    for k in (c.killed for c in children):
+        name, b0, b1, s0, s1, verdict = k.groups()
+        expect_true(b0 == b1 and s0 == s1 and verdict == "all back",
+                    f"{name}: free bytes and empty slots before and after: {k.group(0)!r}")
+        expect_eq(int(b0), 512 * 1024, f"{name}: the block's free bytes before it started")
+    cycles = [LAUNCH_CYCLES.match(ln) for ln in out if LAUNCH_CYCLES.match(ln)]
+    expect_eq(len(cycles), 1, f"the cycles' line: {out[-6:]!r}")
+    done, b0, differed, s0, s1, _ = cycles[0].groups()
+    expect_eq((int(done), int(b0), int(differed), int(s1)), (200, 512 * 1024, 0, int(s0)),
+              "cycles done, free bytes before, kills after which they differed, empty slots")
+    expect_true("launch: done" in out, f"launch's end: {out[-4:]!r}")
+    hellos = [int(f.group(1)) for f in re.finditer(r"^fault: hello\[(\d+)\] brk #0 ",
+                                                   "\n".join(out), re.M)]
+    expect_eq((len(hellos), len(set(hellos))), (201, 1),
+              "hello's ends, and the thread ids they had (each kill gives the id back)")
+    expect_eq(after, before, "free TCBs, frames, ASIDs after launch is killed")
+
+
+# Every program the kernel can start, started by the loader instead (`run launch NAME ARG`).
+LOADED = [("hello", "bob"), ("faults", "null"), ("faults", "write-code"),
+          ("faults", "exec-data"), ("faults", "undef"), ("faults", "fp"), ("faults", "pc-align"),
+          ("faults", "sp-align"), ("faults", "syscall"), ("fuzz", ""), ("captest", ""),
+          ("kv", ""), ("ipctest", ""), ("ipcfuzz", ""), ("ping", ""), ("ntfntest", ""),
+          ("bench", "")]
+TOO_BIG = re.compile(r"^captest: retype too big: NotEnoughMemory (\d+)$")
+
+
+@check("launch-loads-every-program-as-the-kernel-does", cost=20)
+def launch_every_program(step):
+    """Each program, started by the kernel (`run NAME ARG`) and then by the loader (`run
+    launch NAME ARG`) in the same boot, prints the same lines and takes the same faults at the
+    same addresses (thread ids aside): the loader builds the same CSpace, address space,
+    BootInfo and registers. One number may differ, and by exactly what it should: the
+    untyped a child gets is the upper half of the loader's block (256 KiB of launch's 1 MiB),
+    not the kernel's 1 MiB, so captest's NotEnoughMemory reports that much less."""
+    with console(step, timeout=400) as m:
+        for name, arg in LOADED:
+            kernel, ident = run_to_end(m, name, arg, timeout=200)
+            command(m, f"kill {ident}")
+            out = run_launch(m, f"{name} {arg}".strip(), timeout=200)
+            want, got = same_ids(program_lines(kernel, name)), same_ids(program_lines(out, name))
+            children = launch_children(out)
+            expect_eq(len(children), 1, f"{name} {arg}: started and killed once: {out[-8:]!r}")
+            child = children[0]
+            expect_true(child.made, f"{name} {arg}: what the loader made: {child.lines!r}")
+            expect_eq(child.killed.group(6), "all back",
+                      f"{name} {arg}: {child.killed.group(0)!r}")
+            less = (1 << 20) - int(child.made.group(5)) * 1024
+            want = [f"captest: retype too big: NotEnoughMemory {int(t.group(1)) - less}"
+                    if (t := TOO_BIG.match(ln)) else ln for ln in want]
+            expect_true(want, f"{name} {arg}: the kernel-started program printed nothing")
+            expect_eq(got, want, f"{name} {arg} started by the loader, against the kernel's")

@@ -212,21 +212,36 @@ static void print_fault_kind(uint64_t esr, const struct trap_frame *tf)
     }
 }
 
-/* A user thread did something the kernel will not do for it. seL4 would send the fault to
- * the thread's fault handler; with none (always, until a later step), the thread stops:
- * one line says what happened, the thread becomes Inactive, and everything else carries on.
+/* A user thread did something the kernel will not do for it. One line says what happened
+ * (always: it is this kernel's record of faults). Then, from step 10, the fault goes to the
+ * thread's fault handler, as seL4 sends it (ipc.c's fault_send): an abort is a VM fault (the
+ * address, instruction or data, ESR), an unknown system call says its number, anything else
+ * (brk, an undefined instruction, FP, alignment) is a user exception with ESR as its number.
+ * With no handler the thread stops: it becomes Inactive, and everything else carries on.
  * FAR_EL1 means something only for aborts and a misaligned PC; otherwise 0 is printed. */
 static void user_fault(struct trap_frame *tf, uint64_t esr)
 {
     uint64_t ec = ESR_EC(esr);
     bool far_valid = ec == EC_DABT_LOWER || ec == EC_IABT_LOWER || ec == EC_PC_ALIGN;
-    const struct tcb *t = sched_current();
+    uint64_t far = far_valid ? sysreg_read(far_el1) : 0;
+    struct tcb *t = sched_current();
 
     kprintf("fault: %s[%u] ", t->name, t->id);
     print_fault_kind(esr, tf);
-    kprintf(" pc=0x%016lx far=0x%016lx esr=0x%08lx\n", tf->fault_ip,
-            far_valid ? sysreg_read(far_el1) : 0, esr);
-    sched_block(THREAD_INACTIVE);
+    kprintf(" pc=0x%016lx far=0x%016lx esr=0x%08lx\n", tf->fault_ip, far, esr);
+    uint64_t w[FAULT_WORDS] = { esr };        /* a user exception: number ESR, code 0 */
+    enum fault_type type = FAULT_USER_EXCEPTION;
+    if (ec == EC_DABT_LOWER || ec == EC_IABT_LOWER) {
+        type = FAULT_VM;                      /* address, prefetch, FSR (ESR on AArch64) */
+        w[0] = ec == EC_IABT_LOWER ? tf->fault_ip : far;
+        w[1] = ec == EC_IABT_LOWER;
+        w[2] = esr;
+    } else if (ec == EC_SVC64) {
+        type = FAULT_UNKNOWN_SYSCALL;
+        w[0] = tf->x[7];
+    }
+    if (!fault_send(t, type, w))
+        sched_block(THREAD_INACTIVE);
 }
 /* ANCHOR_END: user_fault */
 
@@ -248,6 +263,9 @@ static void user_syscall(struct trap_frame *tf, uint64_t esr)
         return;
     case SYS_DEBUG_DUMP_SCHEDULER:    /* step 10: what `ps` printed when the console was ours */
         debug_dump_scheduler();
+        return;
+    case SYS_DEBUG_NAME_THREAD:   /* step 10: a thread's name, for `ps` and fault lines */
+        tcb_debug_name(sched_current());
         return;
     case SYS_CALL:                /* step 08: invoke a cap and wait for the answer */
         sys_invoke(sched_current(), esr, true, true);

@@ -216,10 +216,36 @@ static void test_syscalls(void **state)
         R(seL4_SysSend, SYS_SEND), R(seL4_SysNBSend, SYS_NB_SEND), R(seL4_SysRecv, SYS_RECV),
         R(seL4_SysReply, SYS_REPLY), R(seL4_SysYield, SYS_YIELD),
         R(seL4_SysNBRecv, SYS_NB_RECV), R(seL4_SysDebugPutChar, SYS_DEBUG_PUT_CHAR),
-        R_U(seL4_SysDebugDumpScheduler),
+        R_U(seL4_SysDebugDumpScheduler), R(seL4_SysDebugNameThread, SYS_DEBUG_NAME_THREAD),
         R(seL4_SysBenchmarkNullSyscall, SYS_BENCHMARK_NULL_SYSCALL),
     };
     CHECK_GROUP("syscalls", rows);
+}
+
+static void test_faults(void **state)
+{
+    (void)state;
+    const struct row rows[] = {
+        R(seL4_Fault_NullFault, FAULT_NONE), R(seL4_Fault_CapFault, FAULT_CAP),
+        R(seL4_Fault_UnknownSyscall, FAULT_UNKNOWN_SYSCALL),
+        R(seL4_Fault_UserException, FAULT_USER_EXCEPTION), R(seL4_Fault_VMFault, FAULT_VM),
+        R_U(seL4_CapFault_IP), R_U(seL4_CapFault_Addr), R_U(seL4_CapFault_InRecvPhase),
+        R(seL4_CapFault_LookupFailureType, FAULT_CAP_LENGTH - 1), R_U(seL4_CapFault_BitsLeft),
+        R_U(seL4_CapFault_DepthMismatch_BitsFound), R_U(seL4_CapFault_GuardMismatch_GuardFound),
+        R_U(seL4_CapFault_GuardMismatch_BitsFound),
+        R_U(seL4_UnknownSyscall_X0), R_U(seL4_UnknownSyscall_X7),
+        R_U(seL4_UnknownSyscall_FaultIP), R_U(seL4_UnknownSyscall_SP),
+        R_U(seL4_UnknownSyscall_LR), R_U(seL4_UnknownSyscall_SPSR),
+        R_U(seL4_UnknownSyscall_Syscall),
+        R(seL4_UnknownSyscall_Length, FAULT_UNKNOWN_SYSCALL_LENGTH),
+        R_U(seL4_UserException_FaultIP), R_U(seL4_UserException_SP),
+        R_U(seL4_UserException_SPSR), R_U(seL4_UserException_Number),
+        R_U(seL4_UserException_Code),
+        R(seL4_UserException_Length, FAULT_USER_EXCEPTION_LENGTH),
+        R_U(seL4_VMFault_IP), R_U(seL4_VMFault_Addr), R_U(seL4_VMFault_PrefetchFault),
+        R_U(seL4_VMFault_FSR), R(seL4_VMFault_Length, FAULT_VM_LENGTH),
+    };
+    CHECK_GROUP("faults", rows);
 }
 
 static void test_slots(void **state)
@@ -416,6 +442,7 @@ int main(void)
         cmocka_unit_test(test_slots),        cmocka_unit_test(test_constants),
         cmocka_unit_test(test_bootinfo),     cmocka_unit_test(test_ipc_buffer),
         cmocka_unit_test(test_user_context), cmocka_unit_test(test_bitfields),
+        cmocka_unit_test(test_faults),
     };
     return cmocka_run_group_tests(tests, load_facts, NULL);
 }

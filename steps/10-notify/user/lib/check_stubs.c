@@ -43,6 +43,7 @@ int check_stubs(seL4_BootInfo *bi)
     seL4_Yield();
     seL4_DebugPutChar('x');
     seL4_DebugPutString("ok\n");
+    seL4_DebugNameThread(seL4_CapInitThreadTCB, "stubs");
     seL4_DebugDumpScheduler();
     seL4_BenchmarkNullSyscall();
 

@@ -71,4 +71,66 @@ enum priorityConstants {
 #define seL4_DataFault        0
 #define seL4_InstructionFault 1
 
+/* ---- Fault messages ----
+ * A thread with a fault handler (TCB_Configure's fault_ep) that faults Calls it: the message's
+ * label is the kind of fault (seL4_Fault_tag), and its words are these, in this order (MR
+ * numbers). Answering a user exception or an unknown system call with label 0 sets the
+ * registers the answer's first words name, in the same order, and restarts the thread. */
+typedef enum seL4_Fault_tag {
+    seL4_Fault_NullFault = 0,
+    seL4_Fault_CapFault = 1,          /* a cptr that named no usable cap */
+    seL4_Fault_UnknownSyscall = 2,    /* svc with a number the kernel does not know */
+    seL4_Fault_UserException = 3,     /* brk, an undefined instruction, FP, misalignment... */
+    seL4_Fault_VMFault = 5            /* an access its address space does not allow */
+} seL4_Fault_tag_t;
+
+typedef enum {
+    seL4_CapFault_IP,
+    seL4_CapFault_Addr,               /* the cptr */
+    seL4_CapFault_InRecvPhase,        /* 1: it was the receive of a Recv or ReplyRecv */
+    seL4_CapFault_LookupFailureType,  /* a seL4_LookupFailureType; its words follow */
+    seL4_CapFault_BitsLeft,
+    seL4_CapFault_DepthMismatch_BitsFound,
+    seL4_CapFault_GuardMismatch_GuardFound = seL4_CapFault_DepthMismatch_BitsFound,
+    seL4_CapFault_GuardMismatch_BitsFound,
+    SEL4_FORCE_LONG_ENUM(seL4_CapFault_Msg),
+} seL4_CapFault_Msg;
+
+typedef enum {
+    seL4_UnknownSyscall_X0,
+    seL4_UnknownSyscall_X1,
+    seL4_UnknownSyscall_X2,
+    seL4_UnknownSyscall_X3,
+    seL4_UnknownSyscall_X4,
+    seL4_UnknownSyscall_X5,
+    seL4_UnknownSyscall_X6,
+    seL4_UnknownSyscall_X7,
+    seL4_UnknownSyscall_FaultIP,
+    seL4_UnknownSyscall_SP,
+    seL4_UnknownSyscall_LR,           /* ELR_EL1: the instruction after the svc */
+    seL4_UnknownSyscall_SPSR,
+    seL4_UnknownSyscall_Syscall,      /* the number it asked for (x7) */
+    seL4_UnknownSyscall_Length,
+    SEL4_FORCE_LONG_ENUM(seL4_UnknownSyscall_Msg),
+} seL4_UnknownSyscall_Msg;
+
+typedef enum {
+    seL4_UserException_FaultIP,
+    seL4_UserException_SP,
+    seL4_UserException_SPSR,
+    seL4_UserException_Number,        /* on AArch64: the ESR_EL1 the exception left */
+    seL4_UserException_Code,          /* 0 */
+    seL4_UserException_Length,
+    SEL4_FORCE_LONG_ENUM(seL4_UserException_Msg),
+} seL4_UserException_Msg;
+
+typedef enum {
+    seL4_VMFault_IP,
+    seL4_VMFault_Addr,                /* the address (for an instruction fault: the PC) */
+    seL4_VMFault_PrefetchFault,       /* seL4_InstructionFault or seL4_DataFault */
+    seL4_VMFault_FSR,                 /* on AArch64: ESR_EL1 */
+    seL4_VMFault_Length,
+    SEL4_FORCE_LONG_ENUM(seL4_VMFault_Msg),
+} seL4_VMFault_Msg;
+
 #endif

@@ -359,6 +359,22 @@ static inline void seL4_DebugDumpScheduler(void)
                              &unused3, &unused4, &unused5);
 }
 
+/* Give a thread a name, for the kernel's reports (`ps`, fault lines): the string goes in the
+ * IPC buffer's message words, x0 names the thread's cap. A debug build's call in seL4
+ * (CONFIG_DEBUG_BUILD); here always. A name too long for the buffer is cut. */
+#define SEL4_HAVE_DEBUG_NAME_THREAD 1
+static inline void seL4_DebugNameThread(seL4_CPtr tcb, const char *name)
+{
+    char *dst = (char *)&seL4_GetIPCBuffer()->msg[0];
+    seL4_Word i = 0;
+    for (; name[i] && i < sizeof(seL4_GetIPCBuffer()->msg) - 1; i++)
+        dst[i] = name[i];
+    dst[i] = '\0';
+    seL4_Word unused0 = 0, unused1 = 0, unused2 = 0, unused3 = 0, unused4 = 0, unused5 = 0;
+    seL4_arch_sys_send_recv_(seL4_SysDebugNameThread, tcb, &unused0, 0, &unused1, &unused2,
+                             &unused3, &unused4, &unused5);
+}
+
 /* Enter the kernel and leave at once: the cost of a system call, nothing else. */
 static inline void seL4_BenchmarkNullSyscall(void)
 {

@@ -80,8 +80,12 @@ typedef enum {
     seL4_SysNBRecv = -8,              /* receive if something is there, else return at once */
     seL4_SysDebugPutChar = -9,        /* CONFIG_PRINTING: one character to the kernel's console */
     seL4_SysDebugDumpScheduler = -10,
+    /* A debug build's call (CONFIG_DEBUG_BUILD) that names a thread: this kernel always has
+     * it, at a debug build's number. */
+    seL4_SysDebugNameThread = -14,
     /* A benchmark build's call (CONFIG_ENABLE_BENCHMARKS) that enters the kernel and leaves:
-     * this kernel always has it. -11..-21 are debug and benchmark calls it does not have. */
+     * this kernel always has it. -11..-21 are debug and benchmark calls it does not have
+     * (-14 apart). */
     seL4_SysBenchmarkNullSyscall = -22,
     SEL4_FORCE_LONG_ENUM(seL4_Syscall_ID)
 } seL4_Syscall_ID;
