@@ -28,6 +28,7 @@ enum syscall {
     SYS_DEBUG_DUMP_SCHEDULER = -10,    /* step 10: the console's `ps` (debug.c) */
     SYS_DEBUG_NAME_THREAD = -14,   /* a debug build's call in seL4; always here (step 10) */
     SYS_BENCHMARK_NULL_SYSCALL = -22,  /* a benchmark build's call in seL4; always here */
+    SYS_DEBUG_THREAD_ID = -100,        /* ours, not seL4's (step 10): debug.c */
 };
 /* ANCHOR_END: syscalls */
 

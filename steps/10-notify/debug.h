@@ -5,6 +5,9 @@
 #ifndef DEBUG_H
 #define DEBUG_H
 
+struct tcb;
+
 void debug_dump_scheduler(void);       /* seL4_DebugDumpScheduler (-10): the threads */
+void debug_thread_id(struct tcb *caller);   /* ours (-100): a TCB cap's thread number, ASID */
 
 #endif

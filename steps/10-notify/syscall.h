@@ -38,4 +38,18 @@ static inline void sys_null(void)
 }
 /* ANCHOR_END: syscall_07 */
 
+/* ANCHOR: syscall_10 */
+/* Ours, not seL4's (debug.c): the kernel's number for the thread of TCB cap `tcb`, and its
+ * address space's ASID; -1 if `tcb` is no TCB cap. */
+static inline uint64_t sys_debug_thread_id(uint64_t tcb, uint64_t *asid)
+{
+    register uint64_t x0 __asm__("x0") = tcb;
+    register uint64_t x1 __asm__("x1");
+    register int64_t x7 __asm__("x7") = SYS_DEBUG_THREAD_ID;
+    __asm__ volatile("svc #0" : "+r"(x0), "=r"(x1) : "r"(x7) : "memory");
+    *asid = x1;
+    return x0;
+}
+/* ANCHOR_END: syscall_10 */
+
 #endif

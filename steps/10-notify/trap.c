@@ -261,6 +261,9 @@ static void user_syscall(struct trap_frame *tf, uint64_t esr)
     case SYS_DEBUG_PUT_CHAR:
         kputc((char)tf->x[0]);
         return;
+    case SYS_DEBUG_THREAD_ID:         /* ours: the console's `run` line names the thread */
+        debug_thread_id(sched_current());
+        return;
     case SYS_DEBUG_DUMP_SCHEDULER:    /* step 10: what `ps` printed when the console was ours */
         debug_dump_scheduler();
         return;

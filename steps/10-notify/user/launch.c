@@ -146,7 +146,7 @@ int main(const char *arg)
      * untyped's next 512 KiB boundary, above them (Retype places objects aligned to their
      * size, from the watermark up). */
     seL4_CPtr ut = bootinfo->untyped.start;
-    const char *why = loader_init(ut);
+    const char *why = loader_init(ut, bootinfo->empty.start);
     gift = why ? 0 : loader_slot_alloc();
     if (!why && (!gift || (loader_error = seL4_Untyped_Retype(ut, seL4_EndpointObject, 0,
                                                               seL4_CapInitThreadCNode, 0, 0,

@@ -63,9 +63,11 @@ static seL4_Error make(seL4_CPtr ut, seL4_Word type, seL4_Word size_bits, seL4_C
 /* ANCHOR_END: loader_slots */
 
 /* ANCHOR: loader_init */
-const char *loader_init(seL4_CPtr untyped)
+bool loader_fault_handler = true;
+
+const char *loader_init(seL4_CPtr untyped, seL4_CPtr first_slot)
 {
-    slot_first = bootinfo->empty.start;
+    slot_first = first_slot;
     slot_end = bootinfo->empty.end;
     if (slot_end > sizeof slot_used * 8)
         slot_end = sizeof slot_used * 8;
@@ -355,7 +357,8 @@ static const char *build(struct build *b, const char *arg, seL4_Word priority,
      * looked up when it faults); priority and MCP; the registers seL4 gives a root task:
      * x0 = BootInfo, the rest 0 (here x1 = the argument); its name, for the kernel's reports. */
     unsigned ipc = (unsigned)((b->ipc_va - b->lo) / PAGE), bi = ipc + 1;
-    TRY(seL4_TCB_Configure(p->tcb, PROC_SLOT_FAULT_EP, p->cnode, CHILD_GUARD, b->vspace, 0,
+    TRY(seL4_TCB_Configure(p->tcb, loader_fault_handler ? PROC_SLOT_FAULT_EP : seL4_CapNull,
+                           p->cnode, CHILD_GUARD, b->vspace, 0,
                            b->ipc_va, b->frame[ipc]), "configuring its TCB");
     TRY(seL4_TCB_SetSchedParams(p->tcb, seL4_CapInitThreadTCB, priority, priority),
         "setting its priority");

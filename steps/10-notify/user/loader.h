@@ -70,8 +70,11 @@ struct proc_fault {
 };
 
 /* The loader's own objects (its fault endpoint, the page table under its scratch page) from
- * `untyped`, its slots from bootinfo->empty. 0, or what failed. */
-const char *loader_init(seL4_CPtr untyped);
+ * `untyped`, its slots from first_slot to bootinfo->empty's end. 0, or what failed. */
+const char *loader_init(seL4_CPtr untyped, seL4_CPtr first_slot);
+/* Whether children get the loader's fault endpoint (true, the default) or none: then a fault
+ * stops the child, and the kernel's fault line is all there is of it (the console's way). */
+extern bool loader_fault_handler;
 /* Carve n blocks of 2^bits bytes from `untyped`, each one child's memory (a child gets the
  * upper half of its block as its own untyped, as process.c gave 1 MiB of a 2 MiB block).
  * Returns how many it made. */

@@ -132,9 +132,9 @@ void serve(seL4_CPtr ep, seL4_Word info, seL4_Word mr0) __attribute__((noreturn)
 
 /*
  * The server thread. It runs the root task's code, from the same frames, but in an address
- * space where those frames are read-only: it may not write a global variable (not even
- * libsel4's __sel4_ipc_buffer, which is the root task's), so it uses only the calls that
- * keep their message in registers (seL4_Signal, seL4_RecvWithMRs, seL4_ReplyRecv's stub),
+ * space where those frames are read-only: it may not write a global variable, and it has
+ * set no IPC buffer pointer of its own, so it uses only the calls that keep their message
+ * in registers (seL4_Signal, seL4_RecvWithMRs, seL4_ReplyRecv's stub),
  * and its stack. It says it has started, takes the first Call, and answers it with the word
  * plus the caller's badge: proof that it runs, in its own CSpace, with the caps given to it.
  * Then serve() answers every Call with the word it brought.

@@ -38,7 +38,7 @@ enum serial_op {
 #define SERIAL_SLOT_CNODE   3             /* its own CNode (threads.h: SLOT_CNODE) */
 #define SERIAL_SLOT_IRQ     4             /* IRQHandler for the mini UART, irq 61 */
 #define SERIAL_SLOT_READER  5             /* where a waiting reader's reply cap is kept */
-#define SERIAL_AUX_VA       0x20000000UL  /* the AUX page, mapped uncached by init */
+#define SERIAL_AUX_VA       0x21000000UL  /* the AUX page, mapped by init (as Device memory) */
 /* ANCHOR_END: serial_caps */
 
 void serial_server(seL4_Word arg);        /* the server thread's entry */

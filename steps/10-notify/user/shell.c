@@ -16,8 +16,10 @@
 #include <stdint.h>
 
 #include "format.h"
+#include "loader.h"
 #include "kernel.h"
 #include "serial.h"
+#include "syscall.h"
 #include "system.h"
 #include "ulib.h"
 
@@ -202,6 +204,9 @@ static void cmd_lines(const char *args);
 static void cmd_hold(const char *args);
 static void cmd_serial(const char *args);
 static void cmd_ps(const char *args);
+static void cmd_run(const char *args);
+static void cmd_kill(const char *args);
+static void cmd_prio(const char *args);
 
 static const struct command commands[] = {
     { "help",   "",           "this list",                                    cmd_help },
@@ -212,6 +217,9 @@ static const struct command commands[] = {
       cmd_hold },
     { "ps",     "",           "the threads, as the kernel sees them (seL4_DebugDumpScheduler)",
       cmd_ps },
+    { "run",    "NAME [ARG]", "start a user program (run with no NAME lists them)", cmd_run },
+    { "kill",   "ID",         "stop a program, and free everything it had",   cmd_kill },
+    { "prio",   "ID PRIO",    "set a program's priority, 0-255",              cmd_prio },
     { "serial", "restart",    "stop the serial server and start it again",    cmd_serial },
 };
 #define NCOMMANDS (sizeof commands / sizeof commands[0])
@@ -350,6 +358,108 @@ static void cmd_ps(const char *args)
     flush();
     seL4_DebugDumpScheduler();
 }
+
+/* ANCHOR: shell_programs */
+#define PRIO_RUN 100                   /* `run`: below the console, which stays in charge */
+
+/* The programs started here, by the kernel's number for their thread (the one `ps` and the
+ * kernel's fault lines show): the console speaks of threads as the kernel does. */
+static struct {
+    seL4_Word id;
+    struct proc *p;
+} running[LOADER_PROCS];
+
+static const char *word_end(const char *s)
+{
+    while (*s && *s != ' ')
+        s++;
+    return s;
+}
+
+/* run NAME [ARG]: the loader (loader.c) builds the program from init's memory, as the kernel
+ * built it until step 09, and starts it at PRIO_RUN. */
+static void cmd_run(const char *args)
+{
+    char name[16];
+    size_t len = (size_t)(word_end(args) - args);
+    if (len == 0) {
+        sh_puts("usage: run NAME [ARG], NAME one of");
+        for (seL4_Word i = 0; i < archive_count; i++)
+            sh_printf(" %s", archive[i].name);
+        sh_puts("\n");
+        return;
+    }
+    if (len >= sizeof name)
+        len = sizeof name - 1;
+    memcpy(name, args, len);
+    name[len] = '\0';
+    const char *arg = args + len;
+    while (*arg == ' ')
+        arg++;
+    struct proc *p;
+    const char *why = proc_start(name, arg, PRIO_RUN, 0, 0, &p);
+    if (why) {
+        sh_printf("run: %s: %s (%s)\n", name, why, error_name(loader_error));
+        return;
+    }
+    seL4_Word asid, id = sys_debug_thread_id(p->tcb, &asid);
+    for (unsigned i = 0; i < LOADER_PROCS; i++)
+        if (!running[i].p) {
+            running[i].id = id;
+            running[i].p = p;
+            break;
+        }
+    sh_printf("started thread %lu: %s in ASID %lu, %lu pages, priority %u\n",
+              (unsigned long)id, p->name, (unsigned long)asid, (unsigned long)p->pages, PRIO_RUN);
+}
+
+/* The program whose thread has number ID (the first word of *args), or 0 after saying so. */
+static unsigned find_program(const char **args, const char *cmd)
+{
+    uint64_t id;
+    if (!parse_number(args, &id)) {
+        sh_printf("usage: %s ID ...\n", cmd);
+        return LOADER_PROCS;
+    }
+    while (**args == ' ')
+        (*args)++;
+    for (unsigned i = 0; i < LOADER_PROCS; i++)
+        if (running[i].p && running[i].id == id)
+            return i;
+    sh_printf("%s: no program of the console's has thread %lu (see ps)\n", cmd,
+              (unsigned long)id);
+    return LOADER_PROCS;
+}
+
+static void cmd_kill(const char *args)
+{
+    unsigned i = find_program(&args, "kill");
+    if (i == LOADER_PROCS)
+        return;
+    if (*args) {
+        sh_puts("usage: kill ID\n");
+        return;
+    }
+    sh_printf("killed thread %lu (%s)\n", (unsigned long)running[i].id, running[i].p->name);
+    proc_kill(running[i].p);
+    running[i].p = 0;
+}
+
+static void cmd_prio(const char *args)
+{
+    unsigned i = find_program(&args, "prio");
+    uint64_t prio;
+    if (i == LOADER_PROCS)
+        return;
+    if (!parse_number(&args, &prio) || *args || prio > 255) {
+        sh_puts("usage: prio ID PRIO, PRIO from 0 to 255\n");
+        return;
+    }
+    seL4_Error e = seL4_TCB_SetPriority(running[i].p->tcb, seL4_CapInitThreadTCB, prio);
+    sh_printf("thread %lu (%s): priority %lu: %s\n", (unsigned long)running[i].id,
+              running[i].p->name, (unsigned long)prio, error_name(e));
+}
+/* ANCHOR_END: shell_programs */
 
 /* serial restart: init stops its driver and starts it again; the console goes on. */
 static void cmd_serial(const char *args)

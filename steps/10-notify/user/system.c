@@ -7,6 +7,7 @@
 #include "system.h"
 
 #include "fbterm.h"
+#include "loader.h"
 #include "serial.h"
 #include "shell.h"
 #include "threads.h"
@@ -19,6 +20,7 @@
 #define SCREEN_VA         0x30000000UL  /* the framebuffer, for the server's terminal */
 #define SHELL_PRIO        128           /* the console's priority of steps 06-09: programs
                                            started with `run` (100) are below it */
+#define BLOCK_BITS        21            /* a program's memory: 2 MiB, as process.c gave */
 #define SHELL_BADGE       SERIAL_BADGE_CLIENT(1)
 /* ANCHOR_END: system_consts */
 
@@ -125,6 +127,20 @@ void system_start(seL4_CPtr first_free_slot)
         e = seL4_TCB_Resume(t->tcb);
     if (e)
         fail("starting the serial server", e);
+
+    /* The loader, for the console's `run`: its slots are all init has left (nothing below
+     * takes one from threads.c any more), its blocks 2 MiB each from init's RAM untypeds. A
+     * program started by the console gets no fault handler: a fault stops it, the kernel's
+     * line says so, and `kill` frees it, as in steps 07-09. */
+    loader_fault_handler = false;
+    why = loader_init(bootinfo->untyped.start, next_slot);
+    if (why)
+        printf("init: no loader: %s: %s\n", why, error_name(loader_error));
+    for (seL4_Word i = 0; i < bootinfo->untyped.end - bootinfo->untyped.start; i++) {
+        const seL4_UntypedDesc *d = &bootinfo->untypedList[i];
+        if (!d->isDevice && d->sizeBits >= BLOCK_BITS)
+            loader_add_blocks(bootinfo->untyped.start + i, BLOCK_BITS, LOADER_BLOCKS);
+    }
 
     /* init becomes the console, at the console's priority. Lowering it lets the worker of
      * step 08 (at 200) finish first, so its lines come before the console's greeting. */

@@ -14,7 +14,7 @@
 seL4_BootInfo *bootinfo;
 
 /* crt0 comes here with what the kernel put in x0 and x1. libsel4's stubs find the IPC buffer
- * through __sel4_ipc_buffer, so that is set first. */
+ * through TPIDR_EL0 (sel4/functions.h), so that is set first. */
 void ulib_start(seL4_BootInfo *bi, const char *arg);
 void ulib_start(seL4_BootInfo *bi, const char *arg)
 {

@@ -3,7 +3,7 @@
 # Each program is user/NAME.c, linked with crt0.S and the small C library (ulib.c, and the
 # kernel's own formatter format.c, compiled a second time) at 0x400000 by user.ld, into
 # build/10-notify/user/NAME.elf. From step 08 the library includes user/lib/, the seL4 user
-# library: the headers of libsel4's names and sel4.c. programs.S includes those files in the kernel image.
+# library: the headers of libsel4's names. programs.S includes those files in the kernel image.
 # From step 10 a program can start programs itself: launch links the loader (loader.c) and an
 # archive of the other programs' files (archive.S).
 # ANCHOR: user_mk
@@ -16,7 +16,7 @@ USER_CFLAGS   := -ffreestanding -nostdlib -nostartfiles -mgeneral-regs-only -mcp
                  -O2 -g -Wall -Wextra -Werror -std=gnu11 -fno-stack-protector -fno-pie \
                  -fno-common -fno-tree-loop-distribute-patterns -MMD -MP \
                  -I$(STEP_DIR)/user -I$(STEP_DIR)/user/lib -I$(STEP_DIR)
-USER_LIB      := $(USER_B)/crt0.S.o $(USER_B)/ulib.c.o $(USER_B)/format.c.o $(USER_B)/lib/sel4.c.o
+USER_LIB      := $(USER_B)/crt0.S.o $(USER_B)/ulib.c.o $(USER_B)/format.c.o
 USER_ELFS     := $(patsubst %,$(USER_B)/%.elf,$(USER_PROGRAMS))
 
 $(USER_B)/%.c.o: $(STEP_DIR)/user/%.c | check-tools

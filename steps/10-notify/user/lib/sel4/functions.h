@@ -2,30 +2,32 @@
  * sel4/functions.h: reaching the current thread's IPC buffer.
  *
  * The kernel does not tell a thread where its IPC buffer is: the program keeps the address
- * itself. libsel4 keeps it in the variable __sel4_ipc_buffer (defined in sel4.c, beside this
- * directory); a thread sets it once with seL4_SetIPCBuffer, the root task from its BootInfo:
+ * itself. A thread sets it once with seL4_SetIPCBuffer, the root task from its BootInfo:
  *
  *     seL4_SetIPCBuffer(bootinfo->ipcBuffer);
  *
- * seL4 can make the variable thread-local; this kernel's configuration does not (one variable
- * for the whole program), so threads sharing an address space must not share this library's
- * view of the buffer unless they take turns.
+ * Each thread has a buffer of its own, so the pointer must be the thread's own too: libsel4
+ * keeps it in a thread-local variable. This library keeps it in TPIDR_EL0, the register
+ * AArch64 gives user code for a thread pointer (Arm ARM D13.2.137), which the kernel saves and
+ * restores with the thread's other registers (seL4_UserContext's tpidr_el0): a new thread
+ * starts with what TCB_WriteRegisters put there. (Until step 09 it was one variable for the
+ * whole program, and threads sharing an address space had to take turns with it.)
  */
 #ifndef SEL4_FUNCTIONS_H
 #define SEL4_FUNCTIONS_H
 
 #include <sel4/types.h>
 
-extern seL4_IPCBuffer *__sel4_ipc_buffer;
-
 static inline void seL4_SetIPCBuffer(seL4_IPCBuffer *ipc_buffer)
 {
-    __sel4_ipc_buffer = ipc_buffer;
+    __asm__ volatile("msr tpidr_el0, %0" : : "r"(ipc_buffer) : "memory");
 }
 
 static inline seL4_IPCBuffer *seL4_GetIPCBuffer(void)
 {
-    return __sel4_ipc_buffer;
+    seL4_IPCBuffer *ipc_buffer;
+    __asm__ volatile("mrs %0, tpidr_el0" : "=r"(ipc_buffer));
+    return ipc_buffer;
 }
 
 /* Message register i, as it sits in the IPC buffer. MR0-MR3 travel in registers: the system

@@ -14,7 +14,8 @@
  *   sel4/syscalls.h     seL4_Call, seL4_Send, seL4_Recv, ... (svc #0)
  *   sel4/invocations.h  seL4_Untyped_Retype, seL4_CNode_Copy, seL4_TCB_Configure, ...
  *
- * Link the program with sel4.c (beside this directory), which holds __sel4_ipc_buffer.
+ * All of it is in the headers (until step 09, sel4.c beside this directory held the IPC
+ * buffer's pointer; from step 10 it is in a register, sel4/functions.h).
  */
 #ifndef SEL4_SEL4_H
 #define SEL4_SEL4_H
