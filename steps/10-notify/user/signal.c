@@ -1,8 +1,8 @@
 /*
  * signal.c: what a notification costs, counted as ping.c counts a round trip: the PMU's cycle
  * counter read at EL0 around the system call, which under QEMU's -icount counts instructions,
- * the same on every run. Three rows, in the format of the kernel's `bench` command (bench.c
- * starts this program):
+ * the same on every run. Three rows, in the format of `bench` (the console's command, which
+ * starts this program: shell.c):
  *
  *     signal       Signal with nobody waiting: from this thread's `mrs` before the `svc` to the
  *                  `mrs` after it (5 user instructions: the `mrs`, three `mov`s and the `svc`,
@@ -27,10 +27,10 @@
  *
  * Each row is the least of SAMPLES after WARM_UPS (a tick inside one adds ~150). `run signal
  * [PRIO]`: PRIO is the waiter's priority (100 for `run`, bench's for bench); this thread
- * lowers itself one below it. Below the console (128), as `run` starts it, irq-to-user counts
- * the console's turn too: every interrupt wakes the kernel's console, which waits for its
- * UART's (sched_signal_irq), and it runs before the driver. `bench` runs it above.
+ * lowers itself one below it. The system timer's page and a handler for its compare 1 come
+ * from the console, as copies of init's caps (system.c), at the loader's extra slots.
  */
+#include "loader.h"
 #include "threads.h"
 
 /* ANCHOR: signal_stubs */
@@ -146,7 +146,6 @@ uint64_t woken __attribute__((used));    /* the waiter's note (signal_waiter) */
 
 /* ANCHOR: signal_timer */
 #define IRQ_COMPARE1  33              /* system timer compare 1 */
-#define ST_PAGE       0x3F003000UL    /* the system timer's registers (irqtest.c) */
 #define ST_VA         0x20000000UL
 #define ST_CS         0x00            /* bit 1: compare 1 matched; writing 1 clears it */
 #define ST_CLO        0x04
@@ -158,20 +157,10 @@ static volatile uint32_t *st(unsigned offset)
     return (volatile uint32_t *)(ST_VA + offset);
 }
 
-/* The timer's page, as irqtest.c maps it: from the device untyped at ST_PAGE. */
-static seL4_Error map_timer(void)
-{
-    for (seL4_Word i = 0; i < bootinfo->untyped.end - bootinfo->untyped.start; i++) {
-        const seL4_UntypedDesc *d = &bootinfo->untypedList[i];
-        if (!d->isDevice || d->paddr != ST_PAGE)
-            continue;
-        seL4_CPtr frame = next_slot++;
-        seL4_Error e = seL4_Untyped_Retype(bootinfo->untyped.start + i, seL4_ARM_SmallPageObject,
-                                           0, seL4_CapInitThreadCNode, 0, 0, frame, 1);
-        return e ? e : map(frame, ST_VA);
-    }
-    return seL4_FailedLookup;
-}
+/* The timer's page and a handler for its compare 1, as the console gives them to every
+ * program it starts (system.c): copies of init's caps, at the loader's extra slots. */
+#define SLOT_TIMER_FRAME  PROC_SLOT_EXTRA(0)
+#define SLOT_TIMER_IRQ    PROC_SLOT_EXTRA(1)
 /* ANCHOR_END: signal_timer */
 
 static uint64_t cycles[WARM_UPS + SAMPLES], kernel[WARM_UPS + SAMPLES];
@@ -194,16 +183,13 @@ static uint64_t *kept(uint64_t *v)
 }
 
 /* ANCHOR: signal_irq */
-/* irq-to-user: claim irq 33 for the waiter's notification, let compare 1 match once (the
- * waiter gets it; the line is now raised and masked), then the Acks with the line raised,
- * then with the match cleared. The line is given back at the end. */
+/* irq-to-user: irq 33's handler signals the waiter's notification; compare 1 matches once
+ * (the waiter gets it; the line is now raised and masked), then the Acks with the line
+ * raised, then with the match cleared. The notification is taken off the line at the end. */
 static void irq_row(seL4_CPtr ntfn)
 {
-    seL4_CPtr handler = next_slot++;
-    seL4_Error e = map_timer();
-    if (!e)
-        e = seL4_IRQControl_Get(seL4_CapIRQControl, IRQ_COMPARE1, seL4_CapInitThreadCNode,
-                                handler, 64);
+    seL4_CPtr handler = SLOT_TIMER_IRQ;
+    seL4_Error e = map(SLOT_TIMER_FRAME, ST_VA);
     if (!e)
         e = seL4_IRQHandler_SetNotification(handler, ntfn);
     if (e) {
@@ -223,7 +209,7 @@ static void irq_row(seL4_CPtr ntfn)
            "instruction after Wait (min of %d: Ack with the line raised %lu, without %lu; "
            "medians %lu and %lu)\n", with[0] - without[0], SAMPLES, with[0], without[0],
            with[SAMPLES / 2], without[SAMPLES / 2]);
-    seL4_CNode_Delete(seL4_CapInitThreadCNode, handler, 64);
+    seL4_IRQHandler_Clear(handler);   /* the line is the console's again, masked */
 }
 /* ANCHOR_END: signal_irq */
 

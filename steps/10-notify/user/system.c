@@ -13,6 +13,8 @@
 #include "threads.h"
 
 /* ANCHOR: system_consts */
+#define SYSTIMER_PA       0x3F003000UL  /* the system timer's page (BCM2835 ARM Peripherals §12) */
+#define IRQ_COMPARE1      33            /* its compare 1: bank 1, bit 1 */
 #define AUX_PA            0x3F215000UL  /* the mini UART's page (BCM2835 ARM Peripherals §2.1) */
 #define IRQ_AUX           61            /* irq.h's number: bank 1 bit 29, the AUX line */
 #define SERIAL_THREAD     2             /* threads.h's thread index (0 and 1 overlap the worker's pages) */
@@ -37,6 +39,7 @@ static void fail(const char *what, seL4_Error e)
  * consecutive slots, and left unused (seL4's own libraries do the same). */
 static seL4_CPtr device_frame(seL4_Word pa)
 {
+    /* (0 if no device untyped of init's covers pa: the kernel keeps that page.) */
     for (seL4_Word i = 0; i < bootinfo->untyped.end - bootinfo->untyped.start; i++) {
         const seL4_UntypedDesc *d = &bootinfo->untypedList[i];
         if (!d->isDevice || pa < d->paddr || pa >= d->paddr + (1UL << d->sizeBits))
@@ -47,14 +50,19 @@ static seL4_CPtr device_frame(seL4_Word pa)
         seL4_Error e = seL4_Untyped_Retype(bootinfo->untyped.start + i,
                                            seL4_ARM_SmallPageObject, 0,
                                            seL4_CapInitThreadCNode, 0, 0, first, before + 1);
-        if (e)
-            fail("the AUX page", e);
-        return first + before;
+        return e ? 0 : first + before;
     }
-    fail("the AUX page", seL4_FailedLookup);
     return 0;
 }
 /* ANCHOR_END: system_device_frame */
+
+/* ANCHOR: system_timer */
+/* What the console gives every program it starts (shell.c), after seL4's slots: a frame of
+ * the system timer's page and a handler for its compare 1, so that a program can drive a
+ * device and take its interrupt (signal.c measures that path). Copies of init's caps: the
+ * line stays init's, and each program's copy goes with it when it is killed. */
+seL4_CPtr system_timer_caps[2];
+/* ANCHOR_END: system_timer */
 
 /* ANCHOR: system_restart */
 static struct thread server;
@@ -98,7 +106,7 @@ void system_start(seL4_CPtr first_free_slot)
      * device frame is mapped as Device memory whatever the attributes say (vspace.c); map()
      * (threads.c) makes the page tables the address needs. */
     seL4_CPtr aux = device_frame(AUX_PA);
-    e = map(aux, SERIAL_AUX_VA);
+    e = aux ? map(aux, SERIAL_AUX_VA) : seL4_FailedLookup;
     if (e)
         fail("mapping the AUX page", e);
 
@@ -127,6 +135,14 @@ void system_start(seL4_CPtr first_free_slot)
         e = seL4_TCB_Resume(t->tcb);
     if (e)
         fail("starting the serial server", e);
+
+    /* The system timer, for the console's programs (above). */
+    seL4_CPtr timer_frame = device_frame(SYSTIMER_PA), timer_irq = next_slot++;
+    if (timer_frame && !seL4_IRQControl_Get(seL4_CapIRQControl, IRQ_COMPARE1,
+                                            seL4_CapInitThreadCNode, timer_irq, 64)) {
+        system_timer_caps[0] = timer_frame;
+        system_timer_caps[1] = timer_irq;
+    }
 
     /* The loader, for the console's `run`: its slots are all init has left (nothing below
      * takes one from threads.c any more), its blocks 2 MiB each from init's RAM untypeds. A

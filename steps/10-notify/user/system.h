@@ -8,5 +8,6 @@
 
 void system_start(seL4_CPtr first_free_slot) __attribute__((noreturn));
 seL4_Error system_restart_serial(void);   /* the console's `serial restart` */
+extern seL4_CPtr system_timer_caps[2];    /* for every program it starts: frame, irq 33 */
 
 #endif
