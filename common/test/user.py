@@ -17,7 +17,9 @@ FAULT = re.compile(rb"fault: (\S+)\[(\d+)\] (.*?) pc=0x([0-9a-f]{16}) far=0x([0-
 STARTED = re.compile(r"started thread (\d+): (\S+) in ASID (\d+), (\d+) pages, priority (\d+)")
 USER_ROW = re.compile(r"^ *(\d+) (\S+) +(\S+) +(\S+) +(\d+) +(\d+)$", re.M)
 FREE_TCBS = re.compile(r"^(\d+) of (\d+) TCBs free$", re.M)
-FREE_USER = re.compile(r"^(\d+) of (\d+) frames free, (\d+) of (\d+) ASIDs free$", re.M)
+FREE_FRAMES = re.compile(r"^(\d+) of (\d+) frames free", re.M)
+FREE_ASIDS = re.compile(r"(\d+) of (\d+) ASIDs free$", re.M)  # one line with the frames, or
+                                                              # its own (step 10)
 
 
 class Fault:
@@ -64,6 +66,6 @@ def user_rows(m):
 def resources(m):
     """What `ps` says is free: (TCBs, frames, ASIDs)."""
     out = command(m, "ps").replace("\r", "")
-    tcbs, user = FREE_TCBS.search(out), FREE_USER.search(out)
-    expect_true(tcbs and user, f"ps does not say what is free: {out!r}")
-    return int(tcbs.group(1)), int(user.group(1)), int(user.group(3))
+    tcbs, frames, asids = FREE_TCBS.search(out), FREE_FRAMES.search(out), FREE_ASIDS.search(out)
+    expect_true(tcbs and frames and asids, f"ps does not say what is free: {out!r}")
+    return int(tcbs.group(1)), int(frames.group(1)), int(asids.group(1))

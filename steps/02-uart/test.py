@@ -24,6 +24,8 @@ facts(
     info_lines=(),                # regexes `info` must match besides the step, EL, timer, kernel
     flood_long=1 << 20,           # bytes of random-flood under `make test-long`
     init_lines=(),                # what a first user program prints before the prompt (07 on)
+    ready_symbol="console_run",   # reached once the kernel's boot is over (10: sched_start)
+    line_max=("console.c", "CONSOLE_LINE_MAX"),   # (file, define): the console's line limit
 )
 
 PM_BLOCK = 0x3F100000             # the PM (watchdog) registers: `mem` must never read them
@@ -210,7 +212,7 @@ def ctrl_u_and_ctrl_c(step):
 def long_lines(step):
     """127 characters fit; the 128th is refused with the limit named, the rest of the line is
     ignored up to Enter, and the console carries on. Then a 10,000-byte line."""
-    line_max = step.define("console.c", "CONSOLE_LINE_MAX")
+    line_max = step.define(*step.facts.line_max)
     with console(step) as m:
         text = "".join(chr(ord("a") + i % 26) for i in range(line_max - 5))
         expect_eq(output_of(m, "echo " + text), (text + "\r\n").encode(),
@@ -365,12 +367,12 @@ def uart_pins_alt5(step):
 def uart_baud_divisor(step):
     """The divisor uart_init writes to AUX_MU_BAUD gives 115200 baud from the 250 MHz core
     clock (§2.2.1: 250 000 000 / (8 × 271), so 270). QEMU ignores the register (it reads 0),
-    so a write watchpoint records every store to it up to console_run."""
+    so a write watchpoint records every store to it until the boot is over (console_run)."""
     from boot import start as boot_start
     from devices import AUX_MU_BAUD, baud_divisor, stopped_store
     want = [baud_divisor(250_000_000, 115200)]
     baud = step.kbase + AUX_MU_BAUD
-    stop = step.sym("console_run")
+    stop = step.sym(step.facts.ready_symbol)
     stored = []
     with boot_start(step, serial=True) as m:
         m.gdb.break_at(stop)

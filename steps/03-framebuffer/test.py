@@ -235,7 +235,7 @@ def uart_divisor_from_core_clock(step):
     so 759. A kernel that keeps 270 fails (the register is written once)."""
     want = [baud_divisor(250_000_000, 115200), baud_divisor(QEMU_CORE_CLOCK, 115200)]
     baud = step.kbase + AUX_MU_BAUD
-    stop = step.sym("console_run")
+    stop = step.sym(step.facts.ready_symbol)
     stored = []
     with boot_start(step, serial=True) as m:
         m.gdb.break_at(stop)

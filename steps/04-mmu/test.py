@@ -254,7 +254,7 @@ def tlbi_operands(step):
     with boot_start(step, serial=True) as m:
         for addr in sites:
             m.gdb.break_at(addr)
-        stop = step.sym("console_run")
+        stop = step.sym(step.facts.ready_symbol)
         m.gdb.break_at(stop)
         while True:
             m.gdb.cont()

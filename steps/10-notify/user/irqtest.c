@@ -1,6 +1,6 @@
 /*
- * irqtest.c: `run irqtest` tries seL4's interrupt rules one at a time and prints one line per
- * case: which lines IRQControl_Get refuses and why (the kernel's own, one already claimed, one
+ * irqtest.c: a root task (booted as init: make build STEP=10 INIT=build/10-notify/user/
+ * irqtest.elf) that tries seL4's interrupt rules one at a time and prints one line per case: which lines IRQControl_Get refuses and why (the kernel's own, one already claimed, one
  * out of range, a full slot), IRQHandler_SetNotification's rights, an interrupt delivered
  * exactly once per Ack however often the device raises it, an interrupt that reaches a server
  * through its bound notification while it answers a Call (the IPC fastpath must leave that
@@ -10,11 +10,9 @@
  *
  * The device is the BCM2835 system timer, whose compare 1 raises irq 33 when the counter
  * reaches it, and holds it raised until the match bit is cleared (BCM2835 ARM Peripherals,
- * chapter 12). The kernel gives a `run` program the timer's page as a one-page device
- * untyped (process.c); this program makes a frame of it and maps it.
- *
- * `run irqtest keep` ends holding its IRQHandler cap for irq 33: a second run is then refused
- * the line (and says so, and stops) until the first is killed, which frees it.
+ * chapter 12). As the root task it holds IRQControl, which cannot be copied (so a program the
+ * console starts could not try IRQControl_Get), and the device untypeds of the peripherals the
+ * kernel does not keep; it makes a frame of the timer's page and maps it.
  *
  * As in ntfntest.c, this thread lowers itself to priority 50, below its three threads: a
  * driver (90) that waits on the notification the line signals and counts what it receives, a
@@ -29,7 +27,6 @@
 #define IRQ_CASCADE     8             /* the BCM2835 controller's line into the core */
 #define IRQ_COMPARE1    33            /* system timer compare 1 */
 #define IRQ_COMPARE2    34
-#define IRQ_UART        61            /* the mini UART: the kernel console's, in this step */
 #define IRQ_LINES       96            /* lines 0..95 */
 
 #define ST_PAGE         0x3F003000UL  /* the system timer's registers */
@@ -64,18 +61,21 @@ static void match(void)
     seL4_Yield();
 }
 
-/* The timer's page: the device untyped BootInfo lists at ST_PAGE, made into a frame and
- * mapped at ST_VA (uncached: the kernel maps a device frame as Device memory). */
+/* The timer's page, from the device untyped BootInfo lists around it, mapped at ST_VA
+ * (uncached: the kernel maps a device frame as Device memory). Retype hands out an untyped's
+ * memory in order, so the pages before ST_PAGE are made first, as frames, and left unused. */
 static seL4_Error map_timer(void)
 {
     for (seL4_Word i = 0; i < bootinfo->untyped.end - bootinfo->untyped.start; i++) {
         const seL4_UntypedDesc *d = &bootinfo->untypedList[i];
-        if (!d->isDevice || d->paddr != ST_PAGE)
+        if (!d->isDevice || ST_PAGE < d->paddr || ST_PAGE >= d->paddr + (1UL << d->sizeBits))
             continue;
-        seL4_CPtr frame = next_slot++;
+        seL4_Word before = (ST_PAGE - d->paddr) / 4096;
+        seL4_CPtr first = next_slot;
+        next_slot += before + 1;
         seL4_Error e = seL4_Untyped_Retype(bootinfo->untyped.start + i, seL4_ARM_SmallPageObject,
-                                           0, seL4_CapInitThreadCNode, 0, 0, frame, 1);
-        return e ? e : map(frame, ST_VA);
+                                           0, seL4_CapInitThreadCNode, 0, 0, first, before + 1);
+        return e ? e : map(first + before, ST_VA);
     }
     return seL4_FailedLookup;
 }
@@ -137,6 +137,7 @@ static seL4_Error get(seL4_Word irq, seL4_CPtr slot)
 
 int main(const char *arg)
 {
+    (void)arg;
     seL4_CPtr root = seL4_CapInitThreadCNode;
     threads_init("irqtest");
     seL4_Error e = map_timer();
@@ -184,8 +185,6 @@ int main(const char *arg)
            error_name(get(IRQ_TIMER, handler)));
     printf("irqtest: IRQControl_Get of irq %d (the cascade from the BCM2835 controller): %s\n",
            IRQ_CASCADE, error_name(get(IRQ_CASCADE, handler)));
-    printf("irqtest: IRQControl_Get of irq %d (the kernel console's mini UART): %s\n", IRQ_UART,
-           error_name(get(IRQ_UART, handler)));
     e = get(IRQ_LINES, handler);
     printf("irqtest: IRQControl_Get of irq %d: %s %lu..%lu\n", IRQ_LINES, error_name(e),
            seL4_GetMR(0), seL4_GetMR(1));
@@ -275,11 +274,7 @@ int main(const char *arg)
     printf("irqtest: SetNotification with badge 0x40 (%s) and Ack: the driver got badge 0x%lx "
            "(%lu)\n", error_name(e), seen[DRIVER].badge, seen[DRIVER].count);
     clear_match();
-    if (strcmp(arg, "keep") == 0) {
-        printf("irqtest: the IRQHandler cap kept; done\n");
-        return 0;
-    }
-    e = seL4_CNode_Delete(root, handler, 64);      /* irq 33 is free again: irqtest can rerun */
+    e = seL4_CNode_Delete(root, handler, 64);      /* irq 33 is free again */
     printf("irqtest: the IRQHandler cap deleted (%s); done\n", error_name(e));
     /* ANCHOR_END: irqtest_delete */
     return 0;

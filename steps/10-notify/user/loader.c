@@ -523,6 +523,14 @@ void proc_kill(struct proc *p)
 /* ANCHOR_END: proc_wait */
 
 /* ANCHOR: loader_leaks */
+seL4_Word loader_block_bytes(void)
+{
+    seL4_Word n = 0;
+    for (unsigned i = 0; i < nblocks; i++)
+        n += 1UL << blocks[i].bits;
+    return n;
+}
+
 seL4_Word loader_free_bytes(void)
 {
     seL4_Word n = 0;

@@ -102,6 +102,7 @@ void proc_kill(struct proc *p);
  * NotEnoughMemory answer says how many), and the empty slots of the loader's CNode (those a
  * Move onto itself finds empty). */
 seL4_Word loader_free_bytes(void);
+seL4_Word loader_block_bytes(void);     /* the blocks' bytes, free or not */
 seL4_Word loader_empty_slots(void);
 
 /* The loader's slots: a program that uses the loader takes its own slots here too. */

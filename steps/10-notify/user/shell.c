@@ -208,11 +208,13 @@ static void cmd_run(const char *args);
 static void cmd_kill(const char *args);
 static void cmd_prio(const char *args);
 static void cmd_bench(const char *args);
+static void cmd_reboot(const char *args);
 
 static const struct command commands[] = {
     { "help",   "",           "this list",                                    cmd_help },
     { "info",   "",           "the step, and what the serial server has seen", cmd_info },
     { "echo",   "TEXT",       "print TEXT",                                   cmd_echo },
+    { "reboot", "",           "reset the board through the watchdog",         cmd_reboot },
     { "lines",  "N",          "print N numbered lines (at most 10000)",       cmd_lines },
     { "hold",   "N",          "read no input until N more bytes came (fills the buffer)",
       cmd_hold },
@@ -353,13 +355,16 @@ static void cmd_hold(const char *args)
     sh_printf("hold: done; %lu bytes dropped since boot\n", (unsigned long)(uint32_t)mr[0]);
 }
 
-/* ps: the kernel prints its threads itself, through its polled UART; what we wrote must be
- * out first. */
+/* ps: the kernel prints its threads itself, through its polled UART (what we wrote must be
+ * out first); the memory left for programs is the loader's to say. */
 static void cmd_ps(const char *args)
 {
     (void)args;
     flush();
     seL4_DebugDumpScheduler();
+    sh_printf("%lu of %lu frames free, for the programs the console starts\n",
+              (unsigned long)(loader_free_bytes() / 4096),
+              (unsigned long)(loader_block_bytes() / 4096));
 }
 
 /* ANCHOR: shell_programs */
@@ -500,6 +505,15 @@ static void cmd_serial(const char *args)
     flush();
     seL4_Error e = system_restart_serial();
     sh_printf("serial: server stopped and started again: %s\n", error_name(e));
+}
+
+static void cmd_reboot(const char *args)
+{
+    (void)args;
+    sh_puts("rebooting through the PM watchdog\n");
+    flush();
+    system_reboot();
+    sh_puts("reboot: the watchdog did not reset the board (init has no PM page?)\n");
 }
 /* ANCHOR_END: shell_cmds */
 

@@ -15,6 +15,7 @@
 /* ANCHOR: system_consts */
 #define SYSTIMER_PA       0x3F003000UL  /* the system timer's page (BCM2835 ARM Peripherals §12) */
 #define IRQ_COMPARE1      33            /* its compare 1: bank 1, bit 1 */
+#define PM_PA             0x3F100000UL  /* the power management block: the watchdog */
 #define AUX_PA            0x3F215000UL  /* the mini UART's page (BCM2835 ARM Peripherals §2.1) */
 #define IRQ_AUX           61            /* irq.h's number: bank 1 bit 29, the AUX line */
 #define SERIAL_THREAD     2             /* threads.h's thread index (0 and 1 overlap the worker's pages) */
@@ -63,6 +64,37 @@ static seL4_CPtr device_frame(seL4_Word pa)
  * line stays init's, and each program's copy goes with it when it is killed. */
 seL4_CPtr system_timer_caps[2];
 /* ANCHOR_END: system_timer */
+
+/* ANCHOR: system_reboot */
+/* The console's `reboot`: the PM block's watchdog, as the kernel's watchdog.c drove it until
+ * step 09 (Broadcom's Linux driver, bcm2835_wdt.c, is the only description of these
+ * registers). Every write carries the password 0x5A in its top byte, or it is ignored. */
+#define PM_VA             0x22000000UL  /* where init maps the PM page */
+#define PM_RSTC           0x1C          /* reset control: what the watchdog does when it fires */
+#define PM_WDOG           0x24          /* its countdown, in ticks of 1/65536 s */
+#define PM_PASSWORD       0x5A000000u
+#define PM_RSTC_WRCFG     0x00000030u   /* bits 5:4: the reset configuration ... */
+#define PM_RSTC_FULL      0x00000020u   /* ... a full reset */
+#define PM_WDOG_TICKS     10u           /* about 150 us */
+
+static bool pm_mapped;
+
+bool system_reboot(void)
+{
+    if (!pm_mapped)
+        return false;
+    volatile uint32_t *rstc = (volatile uint32_t *)(PM_VA + PM_RSTC);
+    volatile uint32_t *wdog = (volatile uint32_t *)(PM_VA + PM_WDOG);
+    __asm__ volatile("dsb sy" ::: "memory");
+    uint32_t keep = *rstc & ~(0xFF000000u | PM_RSTC_WRCFG);
+    *wdog = PM_PASSWORD | PM_WDOG_TICKS;
+    *rstc = PM_PASSWORD | keep | PM_RSTC_FULL;
+    __asm__ volatile("dsb sy" ::: "memory");
+    for (volatile uint64_t i = 0; i < 20000000; i++)   /* far longer than 150 us */
+        ;
+    return false;                     /* no reset came: an emulator without the PM block */
+}
+/* ANCHOR_END: system_reboot */
 
 /* ANCHOR: system_restart */
 static struct thread server;
@@ -135,6 +167,10 @@ void system_start(seL4_CPtr first_free_slot)
         e = seL4_TCB_Resume(t->tcb);
     if (e)
         fail("starting the serial server", e);
+
+    /* The watchdog's page, for `reboot`. */
+    seL4_CPtr pm = device_frame(PM_PA);
+    pm_mapped = pm && !map(pm, PM_VA);
 
     /* The system timer, for the console's programs (above). */
     seL4_CPtr timer_frame = device_frame(SYSTIMER_PA), timer_irq = next_slot++;
