@@ -125,6 +125,39 @@ def with_slowpath(step_name, rows, timeout=300):
     return rows[:at] + [row] + rows[at:]
 
 
+SIZE_STEP = "10-notify"               # the first step whose kernel's size has a goal
+
+
+def source_lines(path):
+    """Lines of C or assembly in `path`, comments (/* */ and //) and blank lines aside."""
+    with open(path, errors="replace") as f:
+        text = f.read()
+    text = re.sub(r"/\*.*?\*/", lambda m: "\n" * m.group(0).count("\n"), text, flags=re.S)
+    return sum(1 for line in text.split("\n") if re.sub(r"//.*", "", line).strip())
+
+
+def kernel_rows(step_name):
+    """kernel-bytes and kernel-lines (from step 10): the text and data of the kernel's ELF, less
+    the user programs it carries (programs.S: user_NAME to user_NAME_end), and the lines of
+    its own C and assembly (the step's directory itself: not user/, host/ or test.py)."""
+    step = harness.Step(step_name)
+    out = subprocess.run([harness.OBJDUMP, "-h", step.elf], capture_output=True, text=True,
+                         check=True).stdout
+    sizes = {p[1]: int(p[2], 16) for p in (line.split() for line in out.splitlines())
+             if len(p) > 2 and p[1] in (".text", ".rodata", ".data")}
+    sym = step.symbols
+    programs = sum(sym[k + "_end"] - sym[k] for k in sym
+                   if k.startswith("user_") and k + "_end" in sym)
+    size = sum(sizes.values()) - programs
+    src = os.path.join(harness.TOP, "steps", step_name)
+    lines = sum(source_lines(os.path.join(src, f)) for f in sorted(os.listdir(src))
+                if f.endswith((".c", ".h", ".S")))
+    return [("kernel-bytes", size, "bytes",
+             f"the kernel's text and data, without the programs it carries ({programs:,} bytes)"),
+            ("kernel-lines", lines, "lines",
+             "the kernel's C and assembly, comments and blank lines aside")]
+
+
 def units(rows):
     """What the unit column says: the kernel's unit, read as what it is under -icount."""
     names = {unit for _, _, unit, _ in rows}
@@ -167,6 +200,8 @@ def main():
             if other != runs[0]:
                 sys.exit(f"bench: run {i} differs from run 1:\n  {other}\n  {runs[0]}")
         runs[0] = with_slowpath(args.step, runs[0])
+        if args.step >= SIZE_STEP:
+            runs[0] += kernel_rows(args.step)
     except NoBench as e:
         sys.exit(f"bench: {e}")
     print(text_table(args.step, runs[0]))

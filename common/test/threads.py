@@ -25,6 +25,20 @@ def spawn(m, name, prio):
     return int(found.group(1)), int(found.group(4))
 
 
+def spinner_above(m, step, prio):
+    """A thread that spins at `prio`, for as long as it lives: the kernel's demo spinner
+    (`spawn`, steps 06-09), or from step 10, which has no kernel threads to spawn, the user
+    program spin started with `run` and raised with `prio`. Returns its id, for `kill`."""
+    if "spawn" in step.facts.commands:
+        return spawn(m, "spinner", prio)[0]
+    out = command(m, "run spin")
+    found = re.search(r"started thread (\d+): spin ", out)
+    expect_true(found, f"run spin answered {out!r}")
+    out = command(m, f"prio {found.group(1)} {prio}")
+    expect_true(f"priority {prio}: NoError" in out, f"prio answered {out!r}")
+    return int(found.group(1))
+
+
 def ps(m):
     """`ps` parsed: ({id: (name, state, prio, ticks)}, free TCBs, pool size)."""
     out = command(m, "ps").replace("\r", "")

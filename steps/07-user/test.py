@@ -16,7 +16,7 @@ import sys
 from boot import start
 from console import command, console, output_of
 from harness import PROMPT, TOP, check, exercise, expect_eq, expect_true, extends, facts
-from threads import spawn
+from threads import spinner_above
 from user import FAULT, Fault, resources, run_program, user_rows, wait_fault
 
 sys.path.insert(0, os.path.join(TOP, "common"))
@@ -26,6 +26,7 @@ parent = extends("06-threads")
 facts(
     title="user programs, each in an address space of its own",
     commands=parent.commands + ("run",),
+    run_priority=("process.h", "PRIO_USER"),   # (file, define): the priority `run` gives
     info_lines=parent.info_lines + (r"user      \d+ of \d+ frames free, \d+ of 255 ASIDs free, "
                                     r"\d+ programs",),
     # What init prints before the first prompt (regexes, one per line): its greeting, then the
@@ -161,7 +162,7 @@ def private_memory(step):
     neither can finish before the other starts); killing it lets them run."""
     with console(step) as m:
         since = len(m.transcript)
-        spinner, _ = spawn(m, "spinner", step.define("process.h", "PRIO_USER") + 10)
+        spinner = spinner_above(m, step, step.define(*step.facts.run_priority) + 10)
         command(m, "run hello alice")
         command(m, "run hello bob")
         command(m, f"kill {spinner}")
@@ -198,8 +199,15 @@ def unknown_syscall(step):
 @check("damaged-elf-refused-in-qemu")
 def damaged_elf(step):
     """hello's embedded image with e_machine made 62 (x86-64) before boot: `run hello` is
-    refused with that reason, and nothing is taken; the other programs still run."""
-    at = step.pa(step.sym("user_hello")) + 18            # e_machine, Elf64_Ehdr offset 18
+    refused with that reason, and nothing is taken; the other programs still run. (The image
+    is found by its bytes in kernel8.img, wherever the step keeps it: in the kernel's own
+    program table, or from step 10 in init's archive, inside init's image.)"""
+    with open(os.path.join(step.build, "user", "hello.elf"), "rb") as f:
+        hello = f.read()
+    with open(step.img, "rb") as f:
+        img = f.read()
+    expect_eq(img.count(hello), 1, "copies of user/hello.elf in kernel8.img")
+    at = step.pa(step.sym("__kernel_start")) + img.index(hello) + 18  # e_machine (Elf64_Ehdr)
     with start(step, serial=True) as m:
         m.gdb.write_mem(at, (62).to_bytes(2, "little"))   # MMU off: virtual = physical
         m.gdb.resume()

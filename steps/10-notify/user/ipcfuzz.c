@@ -138,7 +138,8 @@ int main(const char *arg)
             if (fuzzer[i].done)
                 continue;
             left++;
-            seL4_UserContext regs = { .pc = (seL4_Word)fuzz, .sp = STACK_TOP(i), .x0 = i };
+            seL4_UserContext regs = { .pc = (seL4_Word)fuzz, .sp = STACK_TOP(i), .x0 = i,
+                                      .tpidr_el0 = IPC_VA(i) };
             seL4_TCB_Suspend(t[i].tcb);
             e = seL4_TCB_WriteRegisters(t[i].tcb, 1, 0, sizeof regs / sizeof(seL4_Word), &regs);
             if (e)

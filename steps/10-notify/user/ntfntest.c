@@ -66,7 +66,8 @@ static seL4_Error thread_new(struct thread *t, unsigned i, void (*entry)(seL4_Wo
     if (!t->tcb || !t->cnode || !stack || !ipc)
         return seL4_NotEnoughMemory;
     seL4_Word guard = seL4_CNode_CapData_new(0, 64 - 4).words[0];
-    seL4_UserContext regs = { .pc = (seL4_Word)entry, .sp = STACK_TOP(i), .x0 = arg };
+    seL4_UserContext regs = { .pc = (seL4_Word)entry, .sp = STACK_TOP(i), .x0 = arg,
+                              .tpidr_el0 = IPC_VA(i) };   /* its IPC buffer (sel4/functions.h) */
     seL4_Error e = map(stack, STACK_TOP(i) - 4096);
     if (!e)
         e = map(ipc, IPC_VA(i));

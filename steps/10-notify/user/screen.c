@@ -37,9 +37,32 @@ static void say(const char *fmt, ...)
     va_end(ap);
 }
 
+/* What the kernel gave this root task, on the serial line only (printf, before the terminal
+ * starts): every untyped, and the extra BootInfo chunk. test.py holds both to what the
+ * banner says of the RAM and the screen. */
+static void report_bootinfo(void)
+{
+    for (seL4_Word i = 0; i < bootinfo->untyped.end - bootinfo->untyped.start; i++) {
+        const seL4_UntypedDesc *d = &bootinfo->untypedList[i];
+        printf("screen: untyped 0x%lx 2^%u %s\n", d->paddr, d->sizeBits,
+               d->isDevice ? "device" : "ram");
+    }
+    const seL4_BootInfoHeader *h = (const seL4_BootInfoHeader *)((const char *)bootinfo + 4096);
+    printf("screen: extraLen %lu, extraBIPages %lu-%lu", bootinfo->extraLen,
+           bootinfo->extraBIPages.start, bootinfo->extraBIPages.end);
+    if (bootinfo->extraLen >= sizeof *h + sizeof(struct fbterm_info)) {
+        const struct fbterm_info *fb = (const struct fbterm_info *)(h + 1);
+        printf(", chunk id 0x%lx len %lu: paddr 0x%lx size %lu, %ux%u, pitch %u, depth %u, "
+               "order %u", h->id, h->len, fb->paddr, fb->size, fb->width, fb->height, fb->pitch,
+               fb->depth, fb->pixel_order);
+    }
+    printf("\n");
+}
+
 int main(const char *arg)
 {
     (void)arg;
+    report_bootinfo();
     seL4_CPtr next_slot = bootinfo->empty.start;
     const char *err = fbterm_init(bootinfo, &next_slot, SCREEN_VA);
     if (err) {

@@ -405,10 +405,14 @@ static void cmd_run(const char *args)
     while (*arg == ' ')
         arg++;
     struct proc *p;
+    loader_error = seL4_NoError;
     const char *why = proc_start(name, arg, PRIO_RUN, system_timer_caps,
                                  system_timer_caps[0] ? 2 : 0, &p);
     if (why) {
-        sh_printf("run: %s: %s (%s)\n", name, why, error_name(loader_error));
+        sh_printf("run: %s: %s", name, why);
+        if (loader_error)
+            sh_printf(" (%s)", error_name(loader_error));
+        sh_puts("\n");
         return;
     }
     seL4_Word asid, id = sys_debug_thread_id(p->tcb, &asid);

@@ -104,7 +104,8 @@ static struct thread server;
  * is not waiting on it (it runs this), so no Call is lost. */
 seL4_Error system_restart_serial(void)
 {
-    seL4_UserContext regs = { .pc = (seL4_Word)serial_server, .sp = STACK_TOP(SERIAL_THREAD) };
+    seL4_UserContext regs = { .pc = (seL4_Word)serial_server, .sp = STACK_TOP(SERIAL_THREAD),
+                              .tpidr_el0 = IPC_VA(SERIAL_THREAD) };
     seL4_Error e = seL4_TCB_Suspend(server.tcb);
     if (!e)
         e = seL4_TCB_WriteRegisters(server.tcb, 0, 0, sizeof regs / sizeof(seL4_Word), &regs);

@@ -8,7 +8,7 @@
 # archive of the other programs' files (archive.S).
 # ANCHOR: user_mk
 USER_PROGRAMS := init hello faults fuzz bench captest kv ipctest ipcfuzz ping ntfntest irqtest signal \
-                 sel4bench screen launch
+                 sel4bench screen launch spin
 # build/NN-name/user/ even for a kernel built elsewhere (DEBUG=1 in build/NN-name/debug, or
 # INIT=, FASTPATH=0): the programs do not change with the kernel's flags, so they are built once.
 USER_B        := $(TOP)/build/$(STEP_NAME)/user
