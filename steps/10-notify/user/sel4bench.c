@@ -16,6 +16,8 @@
  *
  * min and median of RUNS samples after WARM_UPS, in instructions (under QEMU's -icount the
  * cycle counter counts instructions); `kernel` is the least count of the kernel's part alone.
+ * Last, seL4_DebugDumpScheduler (a debug kernel's call, in seL4 too) lists the threads: the
+ * server waits in Recv, in an address space of its own.
  *
  * What this file takes from this project rather than from libsel4 (each a line to change for
  * seL4, where sel4runtime and a libc stand in for them):
@@ -356,6 +358,7 @@ int main(const char *arg)
     printf("sel4bench: %d Signals with badge 0x%x, then Poll: 0x%lx\n", WARM_UPS + RUNS,
            ROOT_BADGE, word);
     printf("sel4bench: done\n");
+    seL4_DebugDumpScheduler();        /* a debug build's call in seL4: its threads, as ps */
     seL4_TCB_Suspend(seL4_CapInitThreadTCB);
     return 0;
 }
