@@ -71,7 +71,6 @@ static inline struct trap_frame *fast_switch(struct tcb *from, struct tcb *to, u
 /* ANCHOR: fastpath_call */
 struct trap_frame *fastpath_call(struct tcb *t)
 {
-    // EXERCISE: fastpath_call: give up (return 0) unless the slowpath would do exactly what the work below does, and find what it needs: s (the endpoint cap, through fast_lookup: a short message and Write), ep, dest (the receiver at the head of its queue), ttbr0 (dest's address space), master (the caller's reply master, TCB slot 2) and slot (dest's Caller slot, 3). The chapter's list under "The fastpath" gives one reason per check (Grant or GrantReply, a waiting receiver, an address space, the scheduler's choice by priority, the two reply slots); seL4 manual, "System Calls", says what Call does in every other case (ipc.c does it)
     struct cte *s = fast_lookup(t, RIGHT_WRITE);
     if (!s || !(cap_rights(s->cap) & (RIGHT_GRANT | RIGHT_GRANT_REPLY)))
         return 0;                                   /* no reply cap could be made */
@@ -87,14 +86,6 @@ struct trap_frame *fastpath_call(struct tcb *t)
     struct cte *master = &tcb_slots(t)[TCB_REPLY], *slot = &tcb_slots(dest)[TCB_CALLER];
     if (cap_type(master->cap) != CAP_REPLY || cap_type(slot->cap) != CAP_NULL)
         return 0;
-    // EXERCISE_STANDIN: fastpath_call
-    //     struct cte *s = 0, *master = 0, *slot = 0;
-    //     struct endpoint *ep = 0;
-    //     struct tcb *dest = 0;
-    //     uint64_t ttbr0 = 0;
-    //     if (!s || !ep || !dest || !ttbr0 || !master || !slot)
-    //         return 0;                                   /* always the slowpath, for now */
-    // EXERCISE_END: fastpath_call
 
     /* No way back from here. dest leaves the endpoint's queue (it was the head)... */
     struct tcb *next = dest->next;
@@ -124,7 +115,6 @@ struct trap_frame *fastpath_call(struct tcb *t)
 /* ANCHOR: fastpath_reply_recv */
 struct trap_frame *fastpath_reply_recv(struct tcb *t)
 {
-    // EXERCISE: fastpath_reply_recv: give up (return 0) unless the slowpath's Reply then Recv would do exactly what the work below does, and find what it needs: ep (through fast_lookup: a short answer and an endpoint cap with Read), reply (this thread's Caller slot, TCB slot 3), caller (the thread its reply cap names) and ttbr0 (the caller's address space). The chapter's list after the ReplyRecv listing, under "The fastpath", gives one reason per check (no sender waiting, a reply cap to answer with, an address space, nothing ready above the caller; from step 10 also a caller waiting for the answer to a fault, which ipc.c's fault_reply gives); seL4 manual, "System Calls", says what Reply and Recv do otherwise
     struct cte *s = fast_lookup(t, RIGHT_READ);
     if (!s)
         return 0;
@@ -144,14 +134,6 @@ struct trap_frame *fastpath_reply_recv(struct tcb *t)
         return 0;
     if (sched.bitmap_top && highest_ready() > caller->priority)
         return 0;                                   /* someone else should run */
-    // EXERCISE_STANDIN: fastpath_reply_recv
-    //     struct endpoint *ep = 0;
-    //     struct cte *reply = 0;
-    //     struct tcb *caller = 0;
-    //     uint64_t ttbr0 = 0;
-    //     if (!ep || !reply || !caller || !ttbr0)
-    //         return 0;                                   /* always the slowpath, for now */
-    // EXERCISE_END: fastpath_reply_recv
 
     /* No way back from here. The reply cap is used up (a reply cap has no children and
      * finalises nothing: it only leaves the tree)... */

@@ -50,7 +50,6 @@ void ep_dequeue(struct endpoint *ep, struct tcb *t)
  * buffer, if both threads have one (else the message stops at four). */
 static unsigned copy_words(struct tcb *from, struct tcb *to, unsigned len)
 {
-    // EXERCISE: ipc_transfer: copy a message as seL4 does. copy_words: the first `len` message words, MR0-MR3 from the sender's x2-x5 to the receiver's, the rest from IPC buffer to IPC buffer at the same index (tcb_ipc_buffer; a thread without one sends and receives four words at most); it returns how many arrived. transfer: cut the length at MSG_MAX_LENGTH, then the receiver gets the badge in x0 and a new message info in x1 (the sender's label, the caps that went, the words that arrived). The chapter's "The message"; seL4 manual, "Message Registers" and "Endpoint Badges"
     unsigned n = len < 4 ? len : 4;
     for (unsigned i = 0; i < n; i++)
         to->regs.x[2 + i] = from->regs.x[2 + i];
@@ -62,12 +61,6 @@ static unsigned copy_words(struct tcb *from, struct tcb *to, unsigned len)
     for (unsigned i = 4; i < len; i++)
         rb->msg[i] = fb->msg[i];
     return len;
-    // EXERCISE_STANDIN: ipc_transfer
-    //     (void)from;
-    //     (void)to;
-    //     (void)len;
-    //     return 0;                           /* no word arrives */
-    // EXERCISE_END: ipc_transfer
 }
 /* ANCHOR_END: transfer_words */
 
@@ -139,7 +132,6 @@ static void transfer(struct tcb *from, struct tcb *to, uint64_t badge, bool gran
         fault_transfer(from, to, badge);
         return;
     }
-    // EXERCISE: ipc_transfer
     uint64_t info = from->regs.x[1];
     unsigned len = (unsigned)msginfo_length(info), unwrapped;
     if (len > MSG_MAX_LENGTH)
@@ -148,14 +140,6 @@ static void transfer(struct tcb *from, struct tcb *to, uint64_t badge, bool gran
     unsigned caps = transfer_caps(from, to, info, ep, grant, &unwrapped);
     to->regs.x[0] = badge;
     to->regs.x[1] = msginfo(msginfo_label(info), unwrapped, caps, len);
-    // EXERCISE_STANDIN: ipc_transfer
-    //     uint64_t info = from->regs.x[1];
-    //     unsigned unwrapped, len = copy_words(from, to, 0);
-    //     unsigned caps = transfer_caps(from, to, info, ep, grant, &unwrapped);
-    //     (void)badge;
-    //     to->regs.x[0] = 0;                  /* no badge, and an empty message */
-    //     to->regs.x[1] = msginfo(0, unwrapped, caps, len);
-    // EXERCISE_END: ipc_transfer
 }
 
 /* Call: the caller waits for the answer, and the receiver gets the one cap that can give it,
