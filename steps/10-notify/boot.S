@@ -30,12 +30,6 @@ park_end:
 
 /* ANCHOR: el2_to_el1 */
 primary:
-    mov     x0, #PMCCFILTR_NSH      // the PMU's cycle counter counts here at EL2 and at EL1 ...
-    msr     pmccfiltr_el0, x0
-    mov     x0, #PMCNTENSET_C
-    msr     pmcntenset_el0, x0
-    mov     x0, #(PMCR_E | PMCR_C)  // ... from zero, from now on: bench.c reports the boot's cost
-    msr     pmcr_el0, x0
     mrs     x0, CurrentEL           // bits 3:2: the exception level we were started at
     cmp     x0, #(2 << 2)
     b.ne    el1_entry               // not EL2 (other firmware): assume EL1 and carry on

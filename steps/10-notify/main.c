@@ -6,7 +6,6 @@
  */
 #include <stdint.h>
 
-#include "bench.h"
 #include "cache.h"
 #include "fb.h"
 #include "irq.h"
@@ -158,18 +157,30 @@ static void threads_start(void)
 }
 /* ANCHOR_END: threads_start */
 
-/* ANCHOR: kernel_main */
-uint64_t boot_banner_ticks;
+/* ANCHOR: pmu_init */
+/* The PMU's cycle counter, for the programs that measure what things cost (user/bench.c,
+ * ping.c, signal.c, sel4bench.c): it counts at EL1 and EL0 (nothing runs at EL2 any more),
+ * and EL0 may read it, and program the event counters (PMUSERENR_EL0.EN). It counts CPU
+ * cycles on a real Pi; under QEMU with -icount shift=0,sleep=off, instructions, the same on
+ * every run. */
+static void pmu_init(void)
+{
+    sysreg_write(pmccfiltr_el0, PMCCFILTR_EL1_EL0);
+    sysreg_write(pmuserenr_el0, PMUSERENR_EN | PMUSERENR_CR);
+    sysreg_write(pmcntenset_el0, PMCNTENSET_C);
+    sysreg_write(pmcr_el0, PMCR_E);
+    isb();
+}
+/* ANCHOR_END: pmu_init */
 
+/* ANCHOR: kernel_main */
 /* Called by boot.S on core 0, at EL1 on SP_EL0, with the MMU and caches on, the vector table
  * installed, IRQs masked and a zeroed .bss. Never returns: it ends by becoming the threads. */
 void kernel_main(void)
 {
     uart_init();
     uart_clock_from_firmware();
-
-    boot_banner_ticks = timer_count();   /* for `info`: how long the way here took */
-    bench_init();                        /* ... and for `bench`, in instructions */
+    pmu_init();
 
     kprintf("%s: Notifications: Signal, Wait and Poll\n", KERNEL_STEP);
     kprintf("EL%lu on core %lu, timer %lu Hz, kernel 0x%08lx-0x%08lx\n",
