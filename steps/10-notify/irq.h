@@ -26,9 +26,6 @@
 
 #define IRQ_CNTPNS       1     /* local: the EL1 physical timer (non-secure), the kernel's tick */
 #define IRQ_GPU          8     /* local: "the BCM2835 controller has something": never a source */
-#define IRQ_SYSTIMER_C1  (IRQ_BANK1_FIRST + 1)    /* BCM2835 system timer, compare 1 */
-#define IRQ_SYSTIMER_C3  (IRQ_BANK1_FIRST + 3)    /* ... compare 3 */
-#define IRQ_AUX          (IRQ_BANK1_FIRST + 29)   /* mini UART and SPI 1/2: 61 */
 /* ANCHOR_END: irq_numbers */
 
 /* ANCHOR: irq_api */
@@ -42,9 +39,6 @@ bool irq_has_handler(unsigned irq);    /* step 10: the kernel's, or a user drive
 void irq_mask(unsigned irq);
 void irq_unmask(unsigned irq);
 void irq_handle(void);                 /* trap.c, for every IRQ exception */
-bool irq_unhandled_pending(void);      /* the console: a source was masked for want ... */
-int irq_take_unhandled(void);          /* ... of a handler; which one */
-uint64_t irq_count(unsigned irq);      /* how often irq was taken */
 /* ANCHOR_END: irq_api */
 
 /* ANCHOR: daif */

@@ -74,7 +74,7 @@ static void print_board_facts(void)
 /* ANCHOR: uart_clock */
 /* The mini UART divides the core clock, and uart_init assumed the 250 MHz that config.txt's
  * core_freq=250 asks for. Ask the firmware what the core clock is, and set the divisor from
- * its answer; without an answer the assumption stays (`info` says which it is). */
+ * its answer; without an answer the assumption stays. */
 static void uart_clock_from_firmware(void)
 {
     static struct mbox_msg m;

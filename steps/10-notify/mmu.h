@@ -42,8 +42,6 @@ void mmu_build_tables(void);           /* boot.S, MMU off: build every table */
 void mmu_enable(void);                 /* boot.S, MMU off: turn on the MMU and the caches */
 void mmu_drop_identity(void);          /* boot.S, at the high addresses: empty the lower half */
 int mmu_map_framebuffer(uint64_t pa, uint64_t size);   /* make the framebuffer non-cacheable */
-void mmu_walk(uint64_t va);            /* print how va translates (the `pt` command) */
-uint64_t mmu_table_bytes(void);        /* memory used by the tables */
 /* ANCHOR_END: mmu_api */
 
 /* ANCHOR: mmu_user_api */
