@@ -77,8 +77,8 @@ static bool local_enable_bit(unsigned n, uintptr_t *reg, uint32_t *bit)
 
 /* Let interrupt `irq` reach the core (unmask) or stop it there (mask). The BCM2835
  * controller has separate enable and disable registers, so one write changes one source.
- * The local controller's are read-modify-write: IRQs are masked around it, or a handler
- * masking another source in between would have its change undone by our write. */
+ * The local controller's are read-modify-write, which nothing interrupts: the kernel runs
+ * with IRQs masked. */
 static void set_enabled(unsigned irq, bool on)
 {
     mmio_barrier();
@@ -86,10 +86,8 @@ static void set_enabled(unsigned irq, bool on)
         uintptr_t reg;
         uint32_t bit;
         if (local_enable_bit(irq, &reg, &bit)) {
-            uint64_t daif = irq_save();
             uint32_t v = mmio_read32(reg);
             mmio_write32(reg, on ? v | bit : v & ~bit);
-            irq_restore(daif);
         }
     } else if (irq < IRQ_COUNT) {
         unsigned bank = irq / 32 - 1;

@@ -41,43 +41,4 @@ void irq_unmask(unsigned irq);
 void irq_handle(void);                 /* trap.c, for every IRQ exception */
 /* ANCHOR_END: irq_api */
 
-/* ANCHOR: daif */
-/* PSTATE.I masks IRQs on this core. daifset/daifclr change only the bits named in the
- * immediate (#2 = I). Masking holds from the next instruction, no isb needed; after
- * unmasking, a pending interrupt is taken soon, at an instruction the architecture leaves
- * open. */
-static inline void irq_disable(void)
-{
-    __asm__ volatile("msr daifset, #2" ::: "memory");
-}
-
-static inline void irq_enable(void)
-{
-    __asm__ volatile("msr daifclr, #2" ::: "memory");
-}
-
-/* Mask IRQs and return how PSTATE.{D,A,I,F} were, for irq_restore: for code that may run
- * with IRQs masked or not (in a handler, or from the console) and must not be interrupted. */
-static inline uint64_t irq_save(void)
-{
-    uint64_t daif;
-    __asm__ volatile("mrs %0, daif" : "=r"(daif));
-    irq_disable();
-    return daif;
-}
-
-static inline void irq_restore(uint64_t daif)
-{
-    __asm__ volatile("msr daif, %0" : : "r"(daif) : "memory");
-}
-
-/* Sleep until an interrupt is pending. wfi wakes for a pending interrupt even while
- * PSTATE.I masks it, so the caller can check for work with IRQs masked, then sleep: the
- * interrupt is taken once it unmasks them. */
-static inline void irq_wait(void)
-{
-    __asm__ volatile("wfi" ::: "memory");
-}
-/* ANCHOR_END: daif */
-
 #endif

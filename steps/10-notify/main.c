@@ -1,8 +1,8 @@
 /*
  * main.c: the first C code. It sets up the mini UART, says hello, prints what the firmware
  * knows about the board, asks it for a framebuffer for init, starts the interrupts and the
- * scheduler, and hands the processor to the threads: the console, the idle thread, and init
- * in user space.
+ * scheduler, and hands the processor to the threads: the idle thread, and init in user space,
+ * which starts everything else.
  */
 #include <stdint.h>
 
@@ -149,8 +149,7 @@ static void interrupts_start(void)
 static void threads_start(void)
 {
     sched_init();
-    struct tcb *init;
-    const char *why = process_start(program_find("init"), "", PRIO_INIT, &init);
+    const char *why = process_start_init();
     if (why)
         kprintf("init: not started: %s\n", why);
     sched_start();
