@@ -112,7 +112,7 @@ high_entry:                         // from here on the PC is in the upper half
     b       early_report
 .endm
 
-    .text
+    .section ".text.vectors", "ax"  // link.ld puts both vector tables after .text.boot
     .balign 2048                    // VBAR_EL1 bits 10:0 are RES0
 early_vectors:
     .irp kind, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15
@@ -150,6 +150,7 @@ early_vectors:
     bl      early_puthex
 .endm
 
+    .text
 early_report:
     mrs     x1, elr_el1                 // did the exception come from this very code?
     adr     x2, early_vectors

@@ -80,7 +80,6 @@ struct cap cap_mask_rights(struct cap c, uint64_t rights);        /* rights only
 /* Mint's data word: a badge for an unbadged endpoint or notification, a guard for a CNode.
  * The null cap if the result would be invalid (a second badge, a guard that does not fit). */
 struct cap cap_update_data(struct cap c, uint64_t data);
-const char *cap_type_name(enum cap_type t);
 /* ANCHOR_END: derive_api */
 
 /* ANCHOR: invocation */

@@ -11,7 +11,7 @@
  *     L1[1] -> L2 "high" : [0] 0x40000000 local controller, Device-nGnRnE; the rest invalid
  *   TTBR0 (lower half): during boot, L1[0] -> the same L2 "low", so VA == PA while the kernel
  *     still runs at its load address. From then on, while a user thread runs, its address
- *     space's own tables (step 07); while a kernel thread runs, nothing (TCR_EL1.EPD0).
+ *     space's own tables (step 07); while the idle thread runs, nothing (TCR_EL1.EPD0).
  *
  * mmu_build_tables() and mmu_enable() run with the MMU off, at physical addresses: this file
  * is compiled with -mstrict-align, and that code may only use PC-relative addresses (no
@@ -304,7 +304,7 @@ void mmu_user_set(pte_t *e, pte_t d, uint64_t asid, uint64_t va)
 /* ANCHOR: user_switch */
 /* Give the lower half to a user address space: TTBR0_EL1 holds its L1 table's address and, in
  * bits 63:48, its ASID (TCR_EL1.A1 = 0), so the TLB entries of every address space can stay
- * cached side by side: a switch needs no TLB invalidation. 0 means a kernel thread runs: no
+ * cached side by side: a switch needs no TLB invalidation. 0 means the idle thread runs: no
  * table, and no walks (EPD0). One register holds both table and ASID, so they change together;
  * the isb makes the change take effect before the next instruction (Arm ARM D5.10, "TLB
  * maintenance requirements and the TLB maintenance instructions"; eret would do it too). */

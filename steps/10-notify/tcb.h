@@ -34,7 +34,7 @@ enum thread_state {
 /* ANCHOR_END: thread_state */
 
 /* ANCHOR: tcb */
-#define MAX_THREADS     1024          /* thread ids: `ps`, `kill` and `caps` name threads by them */
+#define MAX_THREADS     1024          /* thread ids: `ps` and fault lines name threads by them */
 #define TCB_NAME_MAX    16            /* bytes of a name, with its NUL */
 #define PRIO_MAX        255           /* priorities 0 (lowest) .. 255 (highest), as in seL4 */
 #define FAULT_WORDS     6             /* a cap fault's: cptr, phase, lookup failure, 3 words */
@@ -51,7 +51,7 @@ struct tcb {
     uint32_t timeslice;               /* ticks left before it goes to the back of its queue */
     struct tcb *next, *prev;          /* links in that queue, or in a notification's */
     uint64_t ticks_used;              /* ticks that found it running: `ps` shows them */
-    uint32_t id;                      /* its number: `ps`, `kill`, `prio` name it */
+    uint32_t id;                      /* its number: `ps` and fault lines name it */
     char name[TCB_NAME_MAX];
     uint64_t ipc_buffer;              /* its IPC buffer's user address (in the slot-4 frame) */
     uint64_t fault_ep;                /* a cptr in its own CSpace: its fault handler (step 10) */
