@@ -11,7 +11,6 @@
 
 #include "cnode.h"
 #include "format.h"
-#include "irq.h"
 #include "kprintf.h"
 #include "tcb.h"
 #include "vspace.h"

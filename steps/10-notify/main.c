@@ -16,7 +16,6 @@
 #include "process.h"
 #include "sched.h"
 #include "sysregs.h"
-#include "tcb.h"
 #include "timer.h"
 #include "uart.h"
 
@@ -132,8 +131,9 @@ static void park_other_cores(void)
 
 /* ANCHOR: interrupts_start */
 /* Every interrupt source masked, then the one the kernel handles itself: the tick. From step
- * 10 the mini UART's interrupt is a user driver's (an IRQHandler cap). PSTATE.I (masked since boot.S) stays set: since step 06 the
- * kernel never unmasks IRQs itself, the first thread's eret does. */
+ * 10 the mini UART's interrupt is a user driver's (an IRQHandler cap). PSTATE.I (masked since
+ * boot.S) stays set: since step 06 the kernel never unmasks IRQs itself, the first thread's
+ * eret does. */
 static void interrupts_start(void)
 {
     irq_init();

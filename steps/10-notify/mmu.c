@@ -26,11 +26,9 @@
 #include "sysregs.h"
 
 /* ANCHOR: descriptors */
-/* Translation table descriptors, VMSAv8-64 4 KiB granule (Arm ARM D5.3) */
-#define PTE_VALID        (UL(1) << 0)     /* bit 0: the entry is used */
-#define PTE_TYPE_MASK    UL(0x3)
+/* Translation table descriptors, VMSAv8-64 4 KiB granule (Arm ARM D5.3). The valid bit, the
+ * type bits of a table, the output address and PT_ENTRIES are in mmu.h. */
 #define PTE_TYPE_BLOCK   UL(0x1)          /* bits 1:0 = 01 at level 1 or 2: a block */
-#define PTE_TYPE_TABLE   UL(0x3)          /* 11 at level 1 or 2: points to the next table */
 #define PTE_TYPE_PAGE    UL(0x3)          /* 11 at level 3: a page (01 there is invalid) */
 #define PTE_ATTRINDX(i)  ((uint64_t)(i) << 2)   /* AttrIndx[2:0], bits 4:2: which MAIR_EL1 byte */
 #define PTE_AP_EL0       (UL(1) << 6)     /* AP[1]: EL0 may access too */
@@ -40,8 +38,6 @@
 #define PTE_NG           (UL(1) << 11)    /* not global: tagged with the ASID (user pages, 07) */
 #define PTE_PXN          (UL(1) << 53)    /* privileged execute-never: EL1 cannot execute */
 #define PTE_UXN          (UL(1) << 54)    /* unprivileged execute-never: EL0 cannot execute */
-#define PTE_ADDR_MASK    UL(0x0000FFFFFFFFF000)  /* output address, bits 47:12 */
-#define PT_ENTRIES       512              /* 4 KiB table / 8-byte descriptors */
 /* ANCHOR_END: descriptors */
 
 /* ANCHOR: mair */

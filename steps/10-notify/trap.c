@@ -38,7 +38,6 @@ struct trap_frame boot_frame __attribute__((aligned(16)));
 /* ANCHOR: esr */
 /* ESR_EL1, Exception Syndrome Register: EC says which kind of exception, ISS the details. */
 #define ESR_EC(esr)      (((esr) >> 26) & 0x3f)   /* EC, bits 31:26: exception class */
-#define ESR_IL           (UL(1) << 25)           /* IL: the instruction was 32 bits */
 #define ESR_ISS(esr)     ((esr) & 0x1ffffff)     /* ISS, bits 24:0 */
 #define ESR_FSC(esr)     ((esr) & 0x3f)          /* DFSC/IFSC, bits 5:0: fault status code */
 #define ESR_WNR          (UL(1) << 6)            /* WnR (data aborts): the access was a write */
