@@ -4,7 +4,7 @@
  * insert, move, delete, revoke. Plain C: it compiles for the host too (host/test_cnode.c).
  *
  * The core knows nothing about what objects do. When a cap is deleted it calls
- * obj_finalise(), and when Retype makes an object it calls obj_init(): objects.c supplies
+ * obj_finalise(), and when Retype makes an object it calls obj_make(): objects.c supplies
  * both in the kernel, the host tests supply fakes.
  */
 #ifndef CNODE_H

@@ -94,7 +94,7 @@ static void uart_clock_from_firmware(void)
 
 /* ANCHOR: screen_init */
 /* Get a framebuffer for init (process.c gives it the buffer and BootInfo says where), and
- * say what it is. The kernel itself never draws on it: its console is the serial line. */
+ * say what it is. The kernel itself never draws on it: it prints on the serial line only. */
 static void screen_init(void)
 {
     if (fb_init(SCREEN_WIDTH, SCREEN_HEIGHT) != 0) {
