@@ -5,8 +5,9 @@
  * word, rights, the initial CSpace's slots, and the layouts of BootInfo, the IPC buffer and
  * seL4_UserContext. host/test_abi.c prints them next to the values recorded from seL4's headers.
  *
- * User programs do not include this file: they have user/lib/, named as libsel4 is. The kernel
- * has its own copy of the numbers, and the host check holds both to seL4's.
+ * User programs have user/lib/, named as libsel4 is (they see this file only through
+ * syscall.h, for the system-call numbers). The kernel has its own copy of the numbers, and
+ * the host check holds both to seL4's.
  */
 #ifndef ABI_H
 #define ABI_H

@@ -30,12 +30,6 @@ park_end:
 
 /* ANCHOR: el2_to_el1 */
 primary:
-    mov     x0, #PMCCFILTR_NSH      // the PMU's cycle counter counts here at EL2 and at EL1 ...
-    msr     pmccfiltr_el0, x0
-    mov     x0, #PMCNTENSET_C
-    msr     pmcntenset_el0, x0
-    mov     x0, #(PMCR_E | PMCR_C)  // ... from zero, from now on: bench.c reports the boot's cost
-    msr     pmcr_el0, x0
     mrs     x0, CurrentEL           // bits 3:2: the exception level we were started at
     cmp     x0, #(2 << 2)
     b.ne    el1_entry               // not EL2 (other firmware): assume EL1 and carry on
@@ -118,7 +112,7 @@ high_entry:                         // from here on the PC is in the upper half
     b       early_report
 .endm
 
-    .text
+    .section ".text.vectors", "ax"  // link.ld puts both vector tables after .text.boot
     .balign 2048                    // VBAR_EL1 bits 10:0 are RES0
 early_vectors:
     .irp kind, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15
@@ -156,6 +150,7 @@ early_vectors:
     bl      early_puthex
 .endm
 
+    .text
 early_report:
     mrs     x1, elr_el1                 // did the exception come from this very code?
     adr     x2, early_vectors

@@ -332,27 +332,6 @@ struct cap cap_update_data(struct cap c, uint64_t data)
         return c;
     }
 }
-
-const char *cap_type_name(enum cap_type t)
-{
-    switch (t) {
-    case CAP_NULL:         return "null";
-    case CAP_UNTYPED:      return "untyped";
-    case CAP_ENDPOINT:     return "endpoint";
-    case CAP_NOTIFICATION: return "notification";
-    case CAP_REPLY:        return "reply";
-    case CAP_CNODE:        return "cnode";
-    case CAP_THREAD:       return "thread";
-    case CAP_IRQ_CONTROL:  return "irq-control";
-    case CAP_IRQ_HANDLER:  return "irq-handler";
-    case CAP_FRAME:        return "frame";
-    case CAP_PAGE_TABLE:   return "page-table";
-    case CAP_VSPACE:       return "vspace";
-    case CAP_ASID_POOL:    return "asid-pool";
-    case CAP_ZOMBIE:       return "zombie";
-    }
-    return "?";
-}
 /* ANCHOR_END: derive */
 
 /* ANCHOR: errors */

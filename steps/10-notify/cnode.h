@@ -4,7 +4,7 @@
  * insert, move, delete, revoke. Plain C: it compiles for the host too (host/test_cnode.c).
  *
  * The core knows nothing about what objects do. When a cap is deleted it calls
- * obj_finalise(), and when Retype makes an object it calls obj_init(): objects.c supplies
+ * obj_finalise(), and when Retype makes an object it calls obj_make(): objects.c supplies
  * both in the kernel, the host tests supply fakes.
  */
 #ifndef CNODE_H
@@ -80,7 +80,6 @@ struct cap cap_mask_rights(struct cap c, uint64_t rights);        /* rights only
 /* Mint's data word: a badge for an unbadged endpoint or notification, a guard for a CNode.
  * The null cap if the result would be invalid (a second badge, a guard that does not fit). */
 struct cap cap_update_data(struct cap c, uint64_t data);
-const char *cap_type_name(enum cap_type t);
 /* ANCHOR_END: derive_api */
 
 /* ANCHOR: invocation */

@@ -11,15 +11,14 @@
 
 #include "cnode.h"
 #include "format.h"
-#include "irq.h"
 #include "kprintf.h"
-#include "process.h"
 #include "tcb.h"
 #include "vspace.h"
 
 /* ANCHOR: debug_dump_scheduler */
-/* Every thread in use, in fixed columns, then what is left of the TCB pool, of the frames
- * and of the ASIDs. The kernel runs with IRQs masked, so the rows are one moment. */
+/* Every thread, in fixed columns, then what is left of the two things the kernel has only so
+ * many of: thread numbers and ASIDs (memory is init's: its untypeds). The kernel runs with
+ * IRQs masked, so the rows are one moment. */
 void debug_dump_scheduler(void)
 {
     kprintf("  ID NAME             STATE         PRIO      TICKS  ASID\n");
@@ -34,12 +33,11 @@ void debug_dump_scheduler(void)
                 (unsigned long)t->ticks_used);
         uint32_t asid = (uint32_t)(tcb_ttbr0(t) >> 48);
         if (asid)
-            kprintf(" %5u", asid);             /* a kernel thread has no address space */
+            kprintf(" %5u", asid);             /* the idle thread has no address space */
         kprintf("\n");
     }
-    kprintf("%u of %u TCBs free\n", tcb_free_count(), TCB_POOL_SIZE);
-    kprintf("%u of %u frames free, %u of %u ASIDs free\n", process_free_blocks() * BLOCK_FRAMES,
-            PROCESS_BLOCKS * BLOCK_FRAMES, vspace_free_asids(), ASID_COUNT - ASID_FIRST);
+    kprintf("%u of %u thread ids free, %u of %u ASIDs free\n", tcb_free_ids(), MAX_THREADS,
+            vspace_free_asids(), ASID_COUNT - ASID_FIRST);
 }
 /* ANCHOR_END: debug_dump_scheduler */
 

@@ -18,7 +18,7 @@
 /* ANCHOR_END: user_layout */
 
 /* ANCHOR: elf_errors */
-/* Why an image is refused: each is one rule of elf_check, with a name for the console. */
+/* Why an image is refused: each is one rule of elf_check, with a name to print. */
 enum elf_error {
     ELF_OK = 0,
     ELF_TOO_SMALL,              /* shorter than its own ELF header */

@@ -2,7 +2,7 @@
  * exception.S: the exception vector table and the paths in and out of the kernel.
  *
  * The vector table has 16 entries of 128 bytes: {synchronous, IRQ, FIQ, SError} for each of
- *   0x000 current EL with SP_EL0  (code at EL1t: kernel_main here, threads from step 06)
+ *   0x000 current EL with SP_EL0  (code at EL1t: kernel_main, then the idle thread)
  *   0x200 current EL with SP_EL1  (the kernel's own handler code: a fault there is a bug)
  *   0x400 lower EL, AArch64       (user programs, step 07)
  *   0x600 lower EL, AArch32       (never used: we run no 32-bit code)
@@ -39,7 +39,7 @@
 /* ANCHOR_END: ventry */
 
 /* ANCHOR: vectors */
-    .text
+    .section ".text.vectors", "ax"      // next to boot.S's table (link.ld)
     .balign 2048                        // VBAR_EL1 bits 10:0 are RES0
     .global exception_vectors
 exception_vectors:
@@ -59,6 +59,7 @@ exception_vectors:
     pentry  13                          //                      IRQ
     pentry  14                          //                      FIQ
     pentry  15                          //                      SError
+    .text                               // the code: with everyone else's
 /* ANCHOR_END: vectors */
 
 /* ANCHOR: save_frame */

@@ -86,7 +86,6 @@ int fb_init(uint32_t width, uint32_t height)
         return -1;
     }
     fb.pa = pa;
-    fb.bus = alloc[0];
     fb.width = width;
     fb.height = height;
     fb.pitch = pitch[0];

@@ -15,7 +15,6 @@
 /* The framebuffer the firmware gave us. width == 0 means there is none. */
 struct fb {
     uint64_t pa;                       /* pixel (0, 0), as the ARM addresses it */
-    uint32_t bus;                      /* the same buffer as the VideoCore addresses it */
     uint32_t width, height;            /* visible pixels */
     uint32_t pitch;                    /* bytes from one row to the next (>= width * 4) */
     uint32_t size;                     /* bytes in the whole buffer */

@@ -1,6 +1,7 @@
 /*
  * format.c: the formatting core of kprintf (see format.h for what it supports).
- * No hardware, no C library: the same file runs in the kernel and in host unit tests.
+ * No hardware, no C library: the same file runs in the kernel, in the user programs (user.mk
+ * compiles it for them) and in host unit tests.
  */
 #include "format.h"
 

@@ -55,9 +55,9 @@ static void deliver(unsigned irq)
 
 /* ANCHOR: irq_active */
 /* Whether the line is taken (seL4's isIRQActive): claimed by a driver, or used by the kernel
- * itself. The kernel's own are the lines it has a handler for (the tick, 1, and in this step
- * the console's mini UART, 61: once the console moves out of the kernel, 61 is free to
- * claim with no change here) and line 8, the cascade from the BCM2835 controller. Line 8 is
+ * itself. The kernel's own are the line it has a handler for, the tick's (1), and line 8,
+ * the cascade from the BCM2835 controller. (The mini UART's, 61, is init's serial driver's:
+ * the kernel only sends on the UART, polled.) Line 8 is
  * never a source: every peripheral's interrupt arrives through it, so it is the kernel's as
  * much as the tick's line is, and it answers RevokeFirst as the tick's does. RangeError would
  * be wrong: 8 lies inside the very bounds (0..95) that RangeError's answer reports. */

@@ -4,9 +4,8 @@
  * An IRQ exception says only "something wants attention". irq_handle asks the local
  * controller which of core 0's sources are asserted; one of them may be the GPU line, and
  * then the BCM2835 controller's pending registers say which peripheral it was. Each source
- * goes to its handler in the table. A source nobody handles is masked at its controller
- * and remembered, and the console reports it: an interrupt handler never prints, because
- * printing takes milliseconds and the terminal's state is not safe to use from here.
+ * goes to its handler in the table: the kernel's tick (timer.c), or, from step 10, the
+ * delivery to a user driver (interrupt.c) of a line claimed with an IRQHandler cap.
  */
 #include "irq.h"
 
@@ -45,8 +44,6 @@
 
 /* ANCHOR: irq_table */
 static irq_handler handlers[IRQ_COUNT];
-static volatile uint64_t counts[IRQ_COUNT];                  /* times each was taken */
-static volatile uint32_t unhandled_pending[IRQ_COUNT / 32];  /* masked, not yet reported */
 
 void irq_set_handler(unsigned irq, irq_handler fn)
 {
@@ -80,8 +77,8 @@ static bool local_enable_bit(unsigned n, uintptr_t *reg, uint32_t *bit)
 
 /* Let interrupt `irq` reach the core (unmask) or stop it there (mask). The BCM2835
  * controller has separate enable and disable registers, so one write changes one source.
- * The local controller's are read-modify-write: IRQs are masked around it, or a handler
- * masking another source in between would have its change undone by our write. */
+ * The local controller's are read-modify-write, which nothing interrupts: the kernel runs
+ * with IRQs masked. */
 static void set_enabled(unsigned irq, bool on)
 {
     mmio_barrier();
@@ -89,10 +86,8 @@ static void set_enabled(unsigned irq, bool on)
         uintptr_t reg;
         uint32_t bit;
         if (local_enable_bit(irq, &reg, &bit)) {
-            uint64_t daif = irq_save();
             uint32_t v = mmio_read32(reg);
             mmio_write32(reg, on ? v | bit : v & ~bit);
-            irq_restore(daif);
         }
     } else if (irq < IRQ_COUNT) {
         unsigned bank = irq / 32 - 1;
@@ -129,17 +124,15 @@ void irq_init(void)
 /* ANCHOR_END: irq_init */
 
 /* ANCHOR: irq_handle */
-/* Run the handler of `irq`; without one, mask the source so it cannot come back, and leave
- * a note for the console. */
+/* Run the handler of `irq`. Only lines with a handler are ever unmasked, so one without can
+ * only be a line that lost its handler while it was asserted: mask it, so it cannot come
+ * back. */
 static void dispatch(unsigned irq)
 {
-    counts[irq] = counts[irq] + 1;
-    if (handlers[irq]) {
+    if (handlers[irq])
         handlers[irq](irq);
-        return;
-    }
-    irq_mask(irq);
-    unhandled_pending[irq / 32] |= 1u << (irq % 32);
+    else
+        irq_mask(irq);
 }
 
 /* Every asserted source of one 32-bit pending word, lowest number first. */
@@ -172,38 +165,3 @@ void irq_handle(void)
     dispatch_word(IRQ_BANK2_FIRST, bank[1]);
 }
 /* ANCHOR_END: irq_handle */
-
-/* ANCHOR: irq_take_unhandled */
-/* Whether some interrupt was masked for want of a handler and not yet reported. */
-bool irq_unhandled_pending(void)
-{
-    for (unsigned w = 0; w < IRQ_COUNT / 32; w++)
-        if (unhandled_pending[w])
-            return true;
-    return false;
-}
-
-/* The lowest such interrupt, now counted as reported, or -1. IRQs are masked around the
- * read-modify-write, which irq_handle must not split. */
-int irq_take_unhandled(void)
-{
-    int irq = -1;
-    uint64_t daif = irq_save();
-    for (unsigned w = 0; w < IRQ_COUNT / 32 && irq < 0; w++) {
-        uint32_t v = unhandled_pending[w];
-        if (v) {
-            unsigned bit = (unsigned)__builtin_ctz(v);
-            unhandled_pending[w] = v & ~(1u << bit);
-            irq = (int)(w * 32 + bit);
-        }
-    }
-    irq_restore(daif);
-    return irq;
-}
-
-/* How many times interrupt `irq` was taken (handled or not). */
-uint64_t irq_count(unsigned irq)
-{
-    return irq < IRQ_COUNT ? counts[irq] : 0;
-}
-/* ANCHOR_END: irq_take_unhandled */

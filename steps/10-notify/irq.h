@@ -26,9 +26,6 @@
 
 #define IRQ_CNTPNS       1     /* local: the EL1 physical timer (non-secure), the kernel's tick */
 #define IRQ_GPU          8     /* local: "the BCM2835 controller has something": never a source */
-#define IRQ_SYSTIMER_C1  (IRQ_BANK1_FIRST + 1)    /* BCM2835 system timer, compare 1 */
-#define IRQ_SYSTIMER_C3  (IRQ_BANK1_FIRST + 3)    /* ... compare 3 */
-#define IRQ_AUX          (IRQ_BANK1_FIRST + 29)   /* mini UART and SPI 1/2: 61 */
 /* ANCHOR_END: irq_numbers */
 
 /* ANCHOR: irq_api */
@@ -42,48 +39,6 @@ bool irq_has_handler(unsigned irq);    /* step 10: the kernel's, or a user drive
 void irq_mask(unsigned irq);
 void irq_unmask(unsigned irq);
 void irq_handle(void);                 /* trap.c, for every IRQ exception */
-bool irq_unhandled_pending(void);      /* the console: a source was masked for want ... */
-int irq_take_unhandled(void);          /* ... of a handler; which one */
-uint64_t irq_count(unsigned irq);      /* how often irq was taken */
 /* ANCHOR_END: irq_api */
-
-/* ANCHOR: daif */
-/* PSTATE.I masks IRQs on this core. daifset/daifclr change only the bits named in the
- * immediate (#2 = I). Masking holds from the next instruction, no isb needed; after
- * unmasking, a pending interrupt is taken soon, at an instruction the architecture leaves
- * open. */
-static inline void irq_disable(void)
-{
-    __asm__ volatile("msr daifset, #2" ::: "memory");
-}
-
-static inline void irq_enable(void)
-{
-    __asm__ volatile("msr daifclr, #2" ::: "memory");
-}
-
-/* Mask IRQs and return how PSTATE.{D,A,I,F} were, for irq_restore: for code that may run
- * with IRQs masked or not (in a handler, or from the console) and must not be interrupted. */
-static inline uint64_t irq_save(void)
-{
-    uint64_t daif;
-    __asm__ volatile("mrs %0, daif" : "=r"(daif));
-    irq_disable();
-    return daif;
-}
-
-static inline void irq_restore(uint64_t daif)
-{
-    __asm__ volatile("msr daif, %0" : : "r"(daif) : "memory");
-}
-
-/* Sleep until an interrupt is pending. wfi wakes for a pending interrupt even while
- * PSTATE.I masks it, so the caller can check for work with IRQs masked, then sleep: the
- * interrupt is taken once it unmasks them. */
-static inline void irq_wait(void)
-{
-    __asm__ volatile("wfi" ::: "memory");
-}
-/* ANCHOR_END: daif */
 
 #endif

@@ -6,8 +6,6 @@
 
 /* ANCHOR: kprintf_api */
 int kprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-void kputc(char c);
-void kputs(const char *s);
 /* ANCHOR_END: kprintf_api */
 
 #endif

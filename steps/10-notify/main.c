@@ -1,12 +1,11 @@
 /*
  * main.c: the first C code. It sets up the mini UART, says hello, prints what the firmware
  * knows about the board, asks it for a framebuffer for init, starts the interrupts and the
- * scheduler, and hands the processor to the threads: the console, the idle thread, and init
- * in user space.
+ * scheduler, and hands the processor to the threads: the idle thread, and init in user space,
+ * which starts everything else.
  */
 #include <stdint.h>
 
-#include "bench.h"
 #include "cache.h"
 #include "fb.h"
 #include "irq.h"
@@ -17,7 +16,6 @@
 #include "process.h"
 #include "sched.h"
 #include "sysregs.h"
-#include "tcb.h"
 #include "timer.h"
 #include "uart.h"
 
@@ -75,7 +73,7 @@ static void print_board_facts(void)
 /* ANCHOR: uart_clock */
 /* The mini UART divides the core clock, and uart_init assumed the 250 MHz that config.txt's
  * core_freq=250 asks for. Ask the firmware what the core clock is, and set the divisor from
- * its answer; without an answer the assumption stays (`info` says which it is). */
+ * its answer; without an answer the assumption stays. */
 static void uart_clock_from_firmware(void)
 {
     static struct mbox_msg m;
@@ -96,7 +94,7 @@ static void uart_clock_from_firmware(void)
 
 /* ANCHOR: screen_init */
 /* Get a framebuffer for init (process.c gives it the buffer and BootInfo says where), and
- * say what it is. The kernel itself never draws on it: its console is the serial line. */
+ * say what it is. The kernel itself never draws on it: it prints on the serial line only. */
 static void screen_init(void)
 {
     if (fb_init(SCREEN_WIDTH, SCREEN_HEIGHT) != 0) {
@@ -133,8 +131,9 @@ static void park_other_cores(void)
 
 /* ANCHOR: interrupts_start */
 /* Every interrupt source masked, then the one the kernel handles itself: the tick. From step
- * 10 the mini UART's interrupt is a user driver's (an IRQHandler cap). PSTATE.I (masked since boot.S) stays set: since step 06 the
- * kernel never unmasks IRQs itself, the first thread's eret does. */
+ * 10 the mini UART's interrupt is a user driver's (an IRQHandler cap). PSTATE.I (masked since
+ * boot.S) stays set: since step 06 the kernel never unmasks IRQs itself, the first thread's
+ * eret does. */
 static void interrupts_start(void)
 {
     irq_init();
@@ -150,26 +149,37 @@ static void interrupts_start(void)
 static void threads_start(void)
 {
     sched_init();
-    struct tcb *init;
-    const char *why = process_start(program_find("init"), "", PRIO_INIT, &init);
+    const char *why = process_start_init();
     if (why)
         kprintf("init: not started: %s\n", why);
     sched_start();
 }
 /* ANCHOR_END: threads_start */
 
-/* ANCHOR: kernel_main */
-uint64_t boot_banner_ticks;
+/* ANCHOR: pmu_init */
+/* The PMU's cycle counter, for the programs that measure what things cost (user/bench.c,
+ * ping.c, signal.c, sel4bench.c): it counts at EL1 and EL0 (nothing runs at EL2 any more),
+ * and EL0 may read it, and program the event counters (PMUSERENR_EL0.EN). It counts CPU
+ * cycles on a real Pi; under QEMU with -icount shift=0,sleep=off, instructions, the same on
+ * every run. */
+static void pmu_init(void)
+{
+    sysreg_write(pmccfiltr_el0, PMCCFILTR_EL1_EL0);
+    sysreg_write(pmuserenr_el0, PMUSERENR_EN | PMUSERENR_CR);
+    sysreg_write(pmcntenset_el0, PMCNTENSET_C);
+    sysreg_write(pmcr_el0, PMCR_E);
+    isb();
+}
+/* ANCHOR_END: pmu_init */
 
+/* ANCHOR: kernel_main */
 /* Called by boot.S on core 0, at EL1 on SP_EL0, with the MMU and caches on, the vector table
  * installed, IRQs masked and a zeroed .bss. Never returns: it ends by becoming the threads. */
 void kernel_main(void)
 {
     uart_init();
     uart_clock_from_firmware();
-
-    boot_banner_ticks = timer_count();   /* for `info`: how long the way here took */
-    bench_init();                        /* ... and for `bench`, in instructions */
+    pmu_init();
 
     kprintf("%s: Notifications: Signal, Wait and Poll\n", KERNEL_STEP);
     kprintf("EL%lu on core %lu, timer %lu Hz, kernel 0x%08lx-0x%08lx\n",

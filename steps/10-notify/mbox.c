@@ -75,8 +75,6 @@ uint32_t *mbox_add_tag(struct mbox_msg *m, uint32_t tag, uint32_t value_words)
 /* ANCHOR_END: mbox_build */
 
 /* ANCHOR: mbox_io */
-static struct mbox_stats stats;
-
 /* Spin until (status & mask) == 0; false if the deadline (a timer count) passes first. */
 static bool mbox_wait_clear(uintptr_t status, uint32_t mask, uint64_t deadline)
 {
@@ -95,7 +93,7 @@ static bool mbox_wait_clear(uintptr_t status, uint32_t mask, uint64_t deadline)
  * next post from the same buffer, it would carry the same word, and we would read the
  * buffer before the firmware has answered. So mailbox 0 is emptied first: whatever is there
  * before we post cannot be the answer to this message. Words for another buffer or channel
- * that arrive while we wait are not ours either. Both are dropped, and counted for `info`.
+ * that arrive while we wait are not ours either. Both are dropped.
  */
 static enum mbox_result mbox_exchange(uint32_t bus, uint32_t channel)
 {
@@ -106,27 +104,16 @@ static enum mbox_result mbox_exchange(uint32_t bus, uint32_t channel)
     /* The barrier also makes the message's stores reach memory before the VideoCore can
      * see its address; the one at the end, that the answer is read only after it came. */
     mmio_barrier();
-    while (!(mmio_read32(MBOX0_STATUS) & MBOX_STATUS_EMPTY)) {
-        mmio_read32(MBOX0_READ);
-        stats.stale++;
-    }
+    while (!(mmio_read32(MBOX0_STATUS) & MBOX_STATUS_EMPTY))
+        mmio_read32(MBOX0_READ);            /* a late reply: not this message's answer */
     if (mbox_wait_clear(MBOX1_STATUS, MBOX_STATUS_FULL, deadline)) {
         mmio_write32(MBOX1_WRITE, sent);
-        while (r != MBOX_OK && mbox_wait_clear(MBOX0_STATUS, MBOX_STATUS_EMPTY, deadline)) {
+        while (r != MBOX_OK && mbox_wait_clear(MBOX0_STATUS, MBOX_STATUS_EMPTY, deadline))
             if (mmio_read32(MBOX0_READ) == sent)
-                r = MBOX_OK;
-            else
-                stats.foreign++;
-        }
+                r = MBOX_OK;                /* else a word for another buffer or channel */
     }
     mmio_barrier();
     return r;
-}
-
-/* The words mbox_exchange has dropped so far (each count wraps at 2^32). */
-void mbox_stats(struct mbox_stats *st)
-{
-    *st = stats;
 }
 /* ANCHOR_END: mbox_io */
 
@@ -191,7 +178,7 @@ enum mbox_result mbox_call(struct mbox_msg *m)
 /* ANCHOR_END: mbox_call */
 
 /* ANCHOR: mbox_errors */
-const char *mbox_strerror(enum mbox_result r)
+static const char *mbox_strerror(enum mbox_result r)
 {
     switch (r) {
     case MBOX_OK:                 return "ok";

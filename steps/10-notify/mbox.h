@@ -16,7 +16,6 @@
 /* Tags: 0x0000xxxx firmware, 0x0001xxxx hardware, 0x0003xxxx clocks, 0x0004xxxx framebuffer
  * (0x00040xxx get, 0x00044xxx test, 0x00048xxx set). */
 #define MBOX_TAG_FIRMWARE_REV     0x00000001u  /* -> u32 firmware revision */
-#define MBOX_TAG_BOARD_MODEL      0x00010001u  /* -> u32 board model */
 #define MBOX_TAG_BOARD_REV        0x00010002u  /* -> u32 board revision code */
 #define MBOX_TAG_BOARD_SERIAL     0x00010004u  /* -> u64 serial number */
 #define MBOX_TAG_ARM_MEMORY       0x00010005u  /* -> base, size of the ARM's share of RAM */
@@ -28,7 +27,6 @@
 #define MBOX_TAG_FB_SET_VIRT_WH   0x00048004u  /* width, height of the buffer in memory */
 #define MBOX_TAG_FB_SET_DEPTH     0x00048005u  /* bits per pixel */
 #define MBOX_TAG_FB_SET_PIXEL_ORDER 0x00048006u /* 0 = BGR, 1 = RGB */
-#define MBOX_TAG_FB_SET_VIRT_OFFSET 0x00048009u /* x, y of the visible window in the buffer */
 
 /* Clock ids for MBOX_TAG_GET_CLOCK_RATE. */
 #define MBOX_CLOCK_EMMC  1
@@ -71,17 +69,7 @@ enum mbox_result {
 void mbox_msg_init(struct mbox_msg *m);
 uint32_t *mbox_add_tag(struct mbox_msg *m, uint32_t tag, uint32_t value_words);
 enum mbox_result mbox_call(struct mbox_msg *m);
-const char *mbox_strerror(enum mbox_result r);
 void mbox_print_error(const char *what, const struct mbox_msg *m, enum mbox_result r);
-
-/* Words from the VideoCore that were not the answer mbox_call waited for. */
-struct mbox_stats {
-    uint32_t stale;                            /* already in mailbox 0 before a post: late
-                                                  replies to messages we gave up on */
-    uint32_t foreign;                          /* for another buffer or channel, while we
-                                                  waited for ours */
-};
-void mbox_stats(struct mbox_stats *st);
 /* ANCHOR_END: mbox_msg */
 
 #endif

@@ -1,5 +1,5 @@
 /*
- * mmu.c: the translation tables, turning the MMU on, and a walker that explains a mapping.
+ * mmu.c: the translation tables, turning the MMU on, and the entries of user tables.
  *
  * Layout (4 KiB granule, 39-bit virtual addresses, so a walk starts at level 1):
  *
@@ -11,7 +11,7 @@
  *     L1[1] -> L2 "high" : [0] 0x40000000 local controller, Device-nGnRnE; the rest invalid
  *   TTBR0 (lower half): during boot, L1[0] -> the same L2 "low", so VA == PA while the kernel
  *     still runs at its load address. From then on, while a user thread runs, its address
- *     space's own tables (step 07); while a kernel thread runs, nothing (TCR_EL1.EPD0).
+ *     space's own tables (step 07); while the idle thread runs, nothing (TCR_EL1.EPD0).
  *
  * mmu_build_tables() and mmu_enable() run with the MMU off, at physical addresses: this file
  * is compiled with -mstrict-align, and that code may only use PC-relative addresses (no
@@ -22,19 +22,15 @@
 #include <stdint.h>
 
 #include "cache.h"
-#include "kprintf.h"
 #include "mmu.h"
 #include "sysregs.h"
 
 /* ANCHOR: descriptors */
-/* Translation table descriptors, VMSAv8-64 4 KiB granule (Arm ARM D5.3) */
-#define PTE_VALID        (UL(1) << 0)     /* bit 0: the entry is used */
-#define PTE_TYPE_MASK    UL(0x3)
+/* Translation table descriptors, VMSAv8-64 4 KiB granule (Arm ARM D5.3). The valid bit, the
+ * type bits of a table, the output address and PT_ENTRIES are in mmu.h. */
 #define PTE_TYPE_BLOCK   UL(0x1)          /* bits 1:0 = 01 at level 1 or 2: a block */
-#define PTE_TYPE_TABLE   UL(0x3)          /* 11 at level 1 or 2: points to the next table */
 #define PTE_TYPE_PAGE    UL(0x3)          /* 11 at level 3: a page (01 there is invalid) */
 #define PTE_ATTRINDX(i)  ((uint64_t)(i) << 2)   /* AttrIndx[2:0], bits 4:2: which MAIR_EL1 byte */
-#define PTE_ATTRINDX_OF(d) (((d) >> 2) & 7)
 #define PTE_AP_EL0       (UL(1) << 6)     /* AP[1]: EL0 may access too */
 #define PTE_AP_RO        (UL(1) << 7)     /* AP[2]: read-only (else read-write) */
 #define PTE_SH_INNER     (UL(3) << 8)     /* SH[1:0] = 11: inner shareable */
@@ -42,8 +38,6 @@
 #define PTE_NG           (UL(1) << 11)    /* not global: tagged with the ASID (user pages, 07) */
 #define PTE_PXN          (UL(1) << 53)    /* privileged execute-never: EL1 cannot execute */
 #define PTE_UXN          (UL(1) << 54)    /* unprivileged execute-never: EL0 cannot execute */
-#define PTE_ADDR_MASK    UL(0x0000FFFFFFFFF000)  /* output address, bits 47:12 */
-#define PT_ENTRIES       512              /* 4 KiB table / 8-byte descriptors */
 /* ANCHOR_END: descriptors */
 
 /* ANCHOR: mair */
@@ -103,7 +97,6 @@ static pte_t l3_image[PT_ENTRIES] PGTABLE;     /* 4 KiB per entry, PA 0 .. 2 MiB
 
 /* Boundaries from link.ld (each page-aligned), and the unmapped guard pages. */
 extern char __text_start[], __rodata_start[], __data_start[], __bss_start[], __kernel_end[];
-extern char __pgtables_start[], __pgtables_end[];
 extern char __kstack_guard[], __boot_stack_guard[];
 /* ANCHOR_END: tables */
 
@@ -249,100 +242,6 @@ int mmu_map_framebuffer(uint64_t pa, uint64_t size)
 }
 /* ANCHOR_END: map_framebuffer */
 
-/* ANCHOR: table_bytes */
-/* Bytes of translation tables (`info` prints it). */
-uint64_t mmu_table_bytes(void)
-{
-    return (uint64_t)(__pgtables_end - __pgtables_start);
-}
-/* ANCHOR_END: table_bytes */
-
-/* ANCHOR: describe */
-/* The memory type MAIR_EL1 gives attribute byte `attr`. */
-static const char *memory_type(uint64_t attr)
-{
-    switch (attr) {
-    case MAIR_DEVICE_nGnRnE: return "Device-nGnRnE";
-    case MAIR_NORMAL_WB:     return "Normal write-back";
-    case MAIR_NORMAL_NC:     return "Normal non-cacheable";
-    default:                 return "other";
-    }
-}
-
-/* Print what a block or page descriptor `d` maps and allows (rights as "rwx" with dashes). */
-static void describe(pte_t d, uint64_t size, uint64_t pa)
-{
-    uint64_t attr = (sysreg_read(mair_el1) >> (8 * PTE_ATTRINDX_OF(d))) & 0xff;
-    int ro = (d & PTE_AP_RO) != 0, el0 = (d & PTE_AP_EL0) != 0;
-    /* Memory EL0 can write is never executable at EL1, whatever PXN says. */
-    int x1 = !(d & PTE_PXN) && !(el0 && !ro);
-    int x0 = el0 && !(d & PTE_UXN);
-
-    kprintf("  => %s at PA 0x%lx: %s (AttrIndx %lu)\n",
-            size == PAGE_SIZE ? "4 KiB page" : size == BLOCK_SIZE ? "2 MiB block" : "1 GiB block",
-            pa, memory_type(attr), PTE_ATTRINDX_OF(d));
-    kprintf("     EL1 r%c%c, EL0 %c%c%c, %s\n", ro ? '-' : 'w', x1 ? 'x' : '-',
-            el0 ? 'r' : '-', el0 && !ro ? 'w' : '-', x0 ? 'x' : '-',
-            d & PTE_NG ? "not global" : "global");
-}
-/* ANCHOR_END: describe */
-
-/* ANCHOR: walk */
-/* Walk the tables for `va` as the MMU would, printing every descriptor on the way, then what
- * the final one means; then ask the MMU itself (AT S1E1R) for comparison. */
-void mmu_walk(uint64_t va)
-{
-    uint64_t top = va >> VA_BITS;               /* bits 63:39 pick the half */
-    uint64_t ttbr;
-
-    if (top == (UL(1) << (UL(64) - VA_BITS)) - 1) {
-        ttbr = sysreg_read(ttbr1_el1);
-        kprintf("  upper half: TTBR1_EL1 = 0x%016lx\n", ttbr);
-    } else if (top == 0 && !(sysreg_read(tcr_el1) & TCR_EPD0)) {
-        ttbr = sysreg_read(ttbr0_el1);
-        kprintf("  lower half: TTBR0_EL1 = 0x%016lx\n", ttbr);
-    } else {
-        kprintf(top == 0 ? "  lower half: TCR_EL1.EPD0 = 1, no tables\n"
-                         : "  in neither half: bits 63:39 must be all 0 or all 1\n");
-        ttbr = 0;
-    }
-
-    uint64_t table_pa = ttbr & PTE_ADDR_MASK;
-    for (int level = 1; ttbr && level <= 3; level++) {
-        unsigned shift = 12 + 9 * (3 - level);  /* level 1: bits 38:30, 2: 29:21, 3: 20:12 */
-        unsigned idx = (va >> shift) % PT_ENTRIES;
-        pte_t d = ((const pte_t *)PHYS_TO_VIRT(table_pa))[idx];
-        uint64_t type = d & PTE_TYPE_MASK;
-
-        kprintf("  L%d[%3u] = 0x%016lx  ", level, idx, d);
-        if (!(d & PTE_VALID) || (level == 3 && type != PTE_TYPE_PAGE)) {
-            kprintf("invalid: translation fault, level %d\n", level);
-            break;
-        }
-        if (level < 3 && type == PTE_TYPE_TABLE) {
-            table_pa = d & PTE_ADDR_MASK;
-            kprintf("table at PA 0x%lx\n", table_pa);
-            continue;
-        }
-        uint64_t size = UL(1) << shift;
-        uint64_t pa = (d & PTE_ADDR_MASK & ~(size - 1)) | (va & (size - 1));
-        kprintf("%s\n", level == 3 ? "page" : "block");
-        describe(d, size, pa);
-        break;
-    }
-
-    /* The MMU's own answer: AT S1E1R translates va as an EL1 read would, without faulting;
-     * PAR_EL1.F (bit 0) says whether it failed, FST (bits 6:1) why, else PA in bits 47:12. */
-    __asm__ volatile("at s1e1r, %0" : : "r"(va));
-    isb();
-    uint64_t par = sysreg_read(par_el1);
-    if (par & 1)
-        kprintf("  AT S1E1R: fault, status 0x%lx\n", (par >> 1) & 0x3f);
-    else
-        kprintf("  AT S1E1R: PA 0x%lx\n", (par & PTE_ADDR_MASK) | (va & (PAGE_SIZE - 1)));
-}
-/* ANCHOR_END: walk */
-
 /* ANCHOR: user_pte */
 /* A user page or 2 MiB block: reachable from EL0 (AP[1]) unless `rights` lacks Read (seL4's
  * "kernel only" mapping), tagged with the address space's ASID (nG), never executable at EL1
@@ -401,7 +300,7 @@ void mmu_user_set(pte_t *e, pte_t d, uint64_t asid, uint64_t va)
 /* ANCHOR: user_switch */
 /* Give the lower half to a user address space: TTBR0_EL1 holds its L1 table's address and, in
  * bits 63:48, its ASID (TCR_EL1.A1 = 0), so the TLB entries of every address space can stay
- * cached side by side: a switch needs no TLB invalidation. 0 means a kernel thread runs: no
+ * cached side by side: a switch needs no TLB invalidation. 0 means the idle thread runs: no
  * table, and no walks (EPD0). One register holds both table and ASID, so they change together;
  * the isb makes the change take effect before the next instruction (Arm ARM D5.10, "TLB
  * maintenance requirements and the TLB maintenance instructions"; eret would do it too). */

@@ -19,7 +19,6 @@
 
 #define PERIPH_PA        UL(0x3F000000)           /* BCM2837 peripherals, to 0x3FFFFFFF */
 #define LOCAL_PA         UL(0x40000000)           /* the per-core local controller, 256 KiB */
-#define LOCAL_PA_END     UL(0x40040000)
 
 #ifndef __ASSEMBLY__
 /* A pointer to physical address pa, through the linear map. */
@@ -42,8 +41,6 @@ void mmu_build_tables(void);           /* boot.S, MMU off: build every table */
 void mmu_enable(void);                 /* boot.S, MMU off: turn on the MMU and the caches */
 void mmu_drop_identity(void);          /* boot.S, at the high addresses: empty the lower half */
 int mmu_map_framebuffer(uint64_t pa, uint64_t size);   /* make the framebuffer non-cacheable */
-void mmu_walk(uint64_t va);            /* print how va translates (the `pt` command) */
-uint64_t mmu_table_bytes(void);        /* memory used by the tables */
 /* ANCHOR_END: mmu_api */
 
 /* ANCHOR: mmu_user_api */
@@ -55,9 +52,11 @@ typedef uint64_t pte_t;
 #define MMU_USER_R       1u                       /* the rights of a user page */
 #define MMU_USER_W       2u
 #define MMU_USER_X       4u
-#define PTE_VALID_BIT    1u
-#define PTE_TABLE_DESC   UL(0x3)                  /* a table descriptor's type bits */
-#define PTE_ADDR         UL(0x0000FFFFFFFFF000)
+/* The descriptor fields vspace.c reads too (mmu.c has the others, Arm ARM D5.3). */
+#define PTE_VALID        (UL(1) << 0)     /* bit 0: the entry is used */
+#define PTE_TYPE_MASK    UL(0x3)
+#define PTE_TYPE_TABLE   UL(0x3)          /* 11 at level 1 or 2: points to the next table */
+#define PTE_ADDR_MASK    UL(0x0000FFFFFFFFF000)  /* output address, bits 47:12 */
 #define PT_ENTRIES       512              /* 4 KiB table / 8-byte descriptors */
 pte_t mmu_user_entry(uint64_t pa, unsigned rights, unsigned level, bool device, bool cached);
 pte_t *mmu_user_walk(uint64_t l1_pa, uint64_t va, unsigned *level);

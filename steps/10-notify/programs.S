@@ -1,31 +1,14 @@
 /*
- * programs.S: the user programs, inside the kernel image. Each ELF file built from user/ is
- * included byte for byte in .rodata between two symbols; process.c's table names them. The
- * files are found through the assembler's -I (user/user.mk).
+ * programs.S: init, the one program the kernel starts, inside the kernel image: its ELF file,
+ * included byte for byte in .rodata between two symbols that process.c reads. init carries
+ * every other program itself (user/archive.S). The file is found through the assembler's -I
+ * (user/user.mk): build/10-notify/user/init.elf, or the program INIT= names.
  */
 /* ANCHOR: programs */
-.macro program name
     .section .rodata
     .balign 8
-    .global user_\name, user_\name\()_end
-user_\name:
-    .incbin "\name\().elf"
-user_\name\()_end:
-.endm
-
-    program init
-    program hello
-    program faults
-    program fuzz
-    program bench
-    program captest
-    program kv
-    program ipctest
-    program ipcfuzz
-    program ping
-    program ntfntest
-    program irqtest
-    program signal
-    program screen
-    program launch
+    .global user_init, user_init_end
+user_init:
+    .incbin "init.elf"
+user_init_end:
 /* ANCHOR_END: programs */

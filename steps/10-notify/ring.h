@@ -1,6 +1,7 @@
 /*
- * ring.h: a ring buffer of bytes with one producer and one consumer on the same core: the
- * mini UART's interrupt handler puts what arrives, the console takes it out.
+ * ring.h: a ring buffer of bytes with one producer and one consumer on the same core: what the
+ * mini UART receives goes in, the console takes it out. From step 10 both sides are the serial
+ * driver's, in user space (user/serial.c includes this file, through the step directory's -I).
  *
  * head and tail run freely (they are never wrapped; the slot is index % RING_SIZE), so
  * head - tail is the number of bytes in the buffer even after the counters overflow, and a

@@ -6,18 +6,16 @@
  * whatever the number of threads. The running thread is not in any queue (seL4's rule): it
  * goes back to its queue only when it stops running while still runnable.
  *
- * Nothing here is preemptible: the kernel runs with IRQs masked, and kernel threads that call
- * in mask them first. That is the whole of the locking on one core.
+ * Nothing here is preemptible: the kernel runs with IRQs masked. That is the whole of the
+ * locking on one core.
  */
 #include "sched.h"
 
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "irq.h"
 #include "kprintf.h"
 #include "notification.h"
-#include "syscall.h"
 #include "sysregs.h"
 #include "tcb.h"
 #include "trap.h"
@@ -199,46 +197,6 @@ void sched_yield(void)
 }
 /* ANCHOR_END: sched_yield */
 
-/* ANCHOR: irq_wait */
-/* The kernel's one notification in this step: every interrupt signals it. A thread that
- * has nothing to do until something happens (the console, until a key is pressed) blocks on
- * it, and the idle thread's wfi takes over its old job of sleeping. The waiters are linked
- * through the same fields as a ready queue: a blocked thread is in no ready queue. */
-void sched_wait_irq(void)
-{
-    struct tcb *cur = sched.current;
-
-    cur->next = sched.irq_waiters;
-    cur->prev = 0;
-    if (cur->next)
-        cur->next->prev = cur;
-    sched.irq_waiters = cur;
-    sched_block(THREAD_BLOCKED_ON_NOTIFICATION);
-    sys_yield();                      /* back here once an interrupt has made it Running */
-}
-
-void sched_signal_irq(void)
-{
-    while (sched.irq_waiters) {
-        struct tcb *t = sched.irq_waiters;
-        sched.irq_waiters = t->next;
-        t->state = THREAD_RUNNING;
-        make_ready(t);
-    }
-}
-
-static void irq_waiters_remove(struct tcb *t)
-{
-    if (t->prev)
-        t->prev->next = t->next;
-    else
-        sched.irq_waiters = t->next;
-    if (t->next)
-        t->next->prev = t->prev;
-    t->next = t->prev = 0;
-}
-/* ANCHOR_END: irq_wait */
-
 /* ANCHOR: thread_ops */
 struct tcb *sched_current(void)
 {
@@ -261,21 +219,9 @@ void sched_suspend(struct tcb *t)
         return;
     if (t->queued)
         queue_remove(t);
-    else if (t->state == THREAD_BLOCKED_ON_NOTIFICATION && !t->blocked_ntfn)
-        irq_waiters_remove(t);        /* (a notification's waiter left its queue in ipc_cancel) */
     t->state = THREAD_INACTIVE;
     if (t == sched.current)
         sched.choose = true;
-}
-
-/* Stop a kernel thread and free its TCB. Not the current thread (it would be freed while
- * it runs): a thread ends itself with thread_exit instead. */
-void sched_kill(struct tcb *t)
-{
-    if (t == sched.current || t == sched.idle)
-        return;
-    sched_suspend(t);
-    tcb_free(t);
 }
 
 /* A queued thread moves to the back of its new priority's queue. The change may mean that
@@ -296,36 +242,39 @@ void sched_set_priority(struct tcb *t, uint8_t priority)
         sched.choose = true;
 }
 
-/* The current thread stops being runnable; the caller then yields to leave the processor. */
+/* The current thread stops being runnable (it waits, or it is done): the next kernel exit
+ * chooses another. */
 void sched_block(enum thread_state why)
 {
     sched.current->state = why;
     sched.choose = true;
 }
-
-/* After a kernel thread's change to the scheduler: if another thread should run now,
- * give it the processor (by yielding; the caller is still runnable and comes back in turn). */
-void sched_preempt_point(void)
-{
-    if (sched.choose)
-        sys_yield();
-}
 /* ANCHOR_END: thread_ops */
 
 /* ANCHOR: sched_start */
-static void idle_thread(uint64_t arg)
+static void idle_thread(void)
 {
-    (void)arg;
     for (;;)
-        irq_wait();                   /* wfi: sleep until an interrupt is pending */
+        __asm__ volatile("wfi");      /* sleep until an interrupt is pending: it is taken at
+                                         once, IRQs are unmasked here */
 }
 
-/* The idle thread: TCB 0. It is never queued and has no timeslice; its state says Idle. */
+/* The idle thread: TCB 0, the kernel's only thread. It runs idle_thread at EL1t with IRQs
+ * unmasked, on kernel_main's stack, which kernel_main leaves for good in sched_start. It is
+ * never queued and has no timeslice; its state says Idle. No cap names its TCB, which is not
+ * made from untyped memory: it is the kernel's own. */
+static struct tcb_object idle_object __attribute__((aligned(16)));   /* SP_EL1 points here */
+extern char __boot_stack_top[];       /* link.ld */
+
 void sched_init(void)
 {
-    struct tcb *t = tcb_alloc();
-    tcb_setup(t, "idle", idle_thread, 0, tcb_stack_top(t), 0);
+    struct tcb *t = &idle_object.tcb;
+    t->regs.elr = (uint64_t)idle_thread;
+    t->regs.spsr = SPSR_M_EL1T | SPSR_D | SPSR_A | SPSR_F;
+    t->regs.sp_el0 = (uint64_t)__boot_stack_top;
     t->state = THREAD_IDLE;
+    tcb_set_name(t, "idle");
+    tcb_id_take(t);                   /* the first: 0 */
     sched.idle = t;
     sched.current = t;
 }
@@ -375,15 +324,7 @@ static unsigned check_queue(unsigned p)
     return n;
 }
 
-/* Step 10: a notification's waiter is in its notification's queue, not the interrupt's. */
-static bool in_irq_waiters(const struct tcb *t)
-{
-    for (const struct tcb *w = sched.irq_waiters; w; w = w->next)
-        if (w == t)
-            return true;
-    return false;
-}
-
+/* Step 10: a notification's waiter is in its notification's queue. */
 static bool in_ntfn_queue(const struct tcb *t)
 {
     unsigned n = 0;
@@ -396,7 +337,7 @@ static bool in_ntfn_queue(const struct tcb *t)
 static void check_invariant(void)
 {
     const struct tcb *cur = sched.current;
-    unsigned queued = 0, runnable = 0, waiting = 0, blocked = 0;
+    unsigned queued = 0, runnable = 0;
 
     if (cur->queued)
         violated("the running thread is in a ready queue", cur);
@@ -409,23 +350,13 @@ static void check_invariant(void)
             violated("the bitmap's top word disagrees with its words", 0);
     for (unsigned p = 0; p < SCHED_PRIORITIES; p++)
         queued += check_queue(p);
-    const struct tcb *prev = 0;
-    for (const struct tcb *t = sched.irq_waiters; t; prev = t, t = t->next) {
-        if (++waiting > MAX_THREADS || t->prev != prev)
-            violated("the interrupt's waiters are not a well-linked list", t);
-        if (!t->in_use || t->state != THREAD_BLOCKED_ON_NOTIFICATION || t->queued ||
-            t->blocked_ntfn)
-            violated("a thread waiting for an interrupt is not blocked on it", t);
-    }
     for (uint64_t id = 0; id < MAX_THREADS; id++) {
         const struct tcb *t = tcb_by_id(id);
         if (!t)
             continue;
         runnable += t != cur && t->state == THREAD_RUNNING;
-        blocked += t->state == THREAD_BLOCKED_ON_NOTIFICATION && !t->blocked_ntfn;
-        if ((t->blocked_ntfn != 0) != (t->state == THREAD_BLOCKED_ON_NOTIFICATION &&
-                                       !in_irq_waiters(t)))
-            violated("a thread blocked on a notification is not in exactly its queue", t);
+        if ((t->blocked_ntfn != 0) != (t->state == THREAD_BLOCKED_ON_NOTIFICATION))
+            violated("a thread blocked on a notification has no notification", t);
         if (t->blocked_ntfn && !in_ntfn_queue(t))
             violated("a thread blocked on a notification is not in its queue", t);
         if (t != cur && t->state == THREAD_RUNNING && !t->queued)
@@ -435,8 +366,6 @@ static void check_invariant(void)
     }
     if (queued != runnable)
         violated("the ready queues do not hold exactly the runnable threads", 0);
-    if (waiting != blocked)
-        violated("a thread blocked on the interrupt is not in its list of waiters", 0);
 }
 #endif
 /* ANCHOR_END: invariant */

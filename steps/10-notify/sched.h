@@ -15,8 +15,6 @@
 #define SCHED_TIMESLICE   5           /* ticks (timer.h: 2 ms each) a thread runs before its
                                          equals get a turn: seL4's default, 10 ms */
 #define SCHED_PRIORITIES  (PRIO_MAX + 1)
-#define PRIO_CONSOLE      128         /* the console: in the middle, so threads above it can
-                                         starve it and threads below it are starved by it */
 /* ANCHOR_END: sched_params */
 
 /* ANCHOR: sched_state */
@@ -32,7 +30,6 @@ struct scheduler {
     uint64_t bitmap_top;
     uint64_t bitmap[BITMAP_WORDS];
     struct ready_queue ready[SCHED_PRIORITIES];
-    struct tcb *irq_waiters;          /* blocked until the next interrupt (a list) */
 };
 extern struct scheduler sched;
 
@@ -46,24 +43,17 @@ static inline unsigned highest_ready(void)
 /* ANCHOR_END: sched_state */
 
 /* ANCHOR: sched_api */
-/* The kernel's side: called with IRQs masked (in the kernel they always are). */
+/* Called in the kernel, with IRQs masked (in the kernel they always are). */
 void sched_init(void);
 void sched_start(void) __attribute__((noreturn));
 struct trap_frame *sched_next(void);  /* every kernel exit: the frame to resume */
 void sched_tick(void);                /* the timer's interrupt */
 void sched_yield(void);               /* the Yield system call */
-void sched_signal_irq(void);          /* every interrupt: wake the threads waiting for one */
-
-/* A kernel thread's side: with IRQs masked (irq_save), then sched_preempt_point after
- * irq_restore, so that a thread this made more urgent than the caller runs at once. */
 void sched_resume(struct tcb *t);     /* Inactive -> Running: into its ready queue */
-void sched_kill(struct tcb *t);       /* out of every queue, Inactive, back to the pool */
 void sched_suspend(struct tcb *t);    /* out of every queue, Inactive (any thread) */
 void sched_wake(struct tcb *t);       /* Running again, queued (step 09: after an IPC) */
 void sched_set_priority(struct tcb *t, uint8_t priority);
 void sched_block(enum thread_state why);  /* the current thread stops being runnable */
-void sched_wait_irq(void);            /* the current thread sleeps until an interrupt */
-void sched_preempt_point(void);
 struct tcb *sched_current(void);
 /* ANCHOR_END: sched_api */
 

@@ -1,8 +1,9 @@
 /*
  * syscall.h: how a thread enters the kernel on purpose. The system-call ABI is seL4's:
  * `svc #0`, the call's number in x7 (negative: seL4's numbering), its arguments in x0..x5.
- * From step 08 the numbers live in abi.h with every other number seL4 fixes; this file keeps
- * the kernel threads' own wrappers.
+ * From step 08 the numbers live in abi.h with every other number seL4 fixes. From step 10 no
+ * thread of the kernel makes a system call: these wrappers are the user programs' (user/ulib.h
+ * includes this file, through the step directory's -I).
  */
 #ifndef SYSCALL_H
 #define SYSCALL_H

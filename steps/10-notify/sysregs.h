@@ -45,9 +45,7 @@
 /* ANCHOR: pmu_regs */
 /* The Performance Monitors' cycle counter (Arm ARM D7, D13.3) */
 #define PMCR_E                (UL(1) << 0)    /* PMCR_EL0.E: the counters count */
-#define PMCR_C                (UL(1) << 2)    /* PMCR_EL0.C: write 1 to reset the cycle counter */
 #define PMCNTENSET_C          (UL(1) << 31)   /* PMCNTENSET_EL0.C: the cycle counter is on */
-#define PMCCFILTR_NSH         (UL(1) << 27)   /* PMCCFILTR_EL0.NSH: count at EL2 too */
 #define PMCCFILTR_EL1_EL0     UL(0)           /* P = U = NSH = 0: count at EL1 and EL0 only */
 #define PMUSERENR_EN          (UL(1) << 0)    /* PMUSERENR_EL0.EN: EL0 may use the PMU ... */
 #define PMUSERENR_CR          (UL(1) << 2)    /* ... CR: and read the cycle counter */
@@ -98,18 +96,6 @@ static inline uint64_t core_id(void)
     return v & 0xff;
 }
 /* ANCHOR_END: sysregs */
-
-/* ANCHOR: pmu */
-/* The PMU's cycle counter: CPU cycles, or instructions under QEMU's -icount. boot.S starts
- * it, bench.c sets it up for good. The isb makes the instructions before it finish first,
- * so they are all counted, and keeps the read from being done early. */
-static inline uint64_t pmu_cycles(void)
-{
-    uint64_t v;
-    __asm__ volatile("isb; mrs %0, pmccntr_el0" : "=r"(v) :: "memory");
-    return v;
-}
-/* ANCHOR_END: pmu */
 
 /* ANCHOR: sysreg_access */
 /* Read or write a system register by name: sysreg_read(sctlr_el1). */

@@ -1,36 +1,24 @@
 /*
- * tcb.c: the pool of thread control blocks, and how a new thread's first trap frame is made.
- *
- * There is no memory allocator in this kernel, so threads come from a fixed pool of
- * TCB_POOL_SIZE TCBs, each with a stack of its own. Running out is an answer (tcb_alloc
- * returns 0), never a crash. Like everything that changes the scheduler's data, these
- * functions run with IRQs masked: in the kernel (where they always are), or in a kernel
- * thread that masked them itself (the console).
+ * tcb.c: threads. Their numbers, and the TCB objects that Retype makes: what a new one starts
+ * as, what deleting one undoes, and its methods (seL4's TCB invocations). The kernel has one
+ * thread of its own, the idle thread (sched.c); every other thread is a TCB object made by a
+ * program, init's included (process.c makes it as Retype would).
  */
 #include "tcb.h"
 
-#include <stddef.h>
 #include <stdint.h>
 
 #include "abi.h"
 #include "endpoint.h"
-#include "irq.h"
 #include "notification.h"
 #include "sched.h"
-#include "syscall.h"
 #include "sysregs.h"
 
-/* ANCHOR: tcb_pool */
-/* 16-byte alignment: SP_EL1 points at a TCB while its thread runs, and SCTLR_EL1.SA makes
- * every SP-based access fault unless SP is a multiple of 16. The kernel's own threads (idle,
- * console, `spawn`) take TCBs from this pool; they are TCB objects too, with slots, but no
- * cap ever names them. */
-static struct tcb_object pool[TCB_POOL_SIZE] __attribute__((aligned(1 << TCB_BITS)));
-static uint8_t stacks[TCB_POOL_SIZE][THREAD_STACK_SIZE] __attribute__((aligned(16)));
-
-/* Every thread has a number, the lowest free one: the pool's and Retype's alike. */
+/* ANCHOR: thread_ids */
+/* Every thread has a number, the lowest free one, for `ps` and fault lines: the idle thread
+ * 0, then the TCBs Retype makes, in the order they are made. */
 static struct tcb *threads[MAX_THREADS];
-static uint32_t free_ids = MAX_THREADS, pool_free = TCB_POOL_SIZE;
+static uint32_t free_ids = MAX_THREADS;
 
 bool tcb_id_take(struct tcb *t)
 {
@@ -51,38 +39,9 @@ static void tcb_id_release(struct tcb *t)
     free_ids++;
 }
 
-/* The first TCB of the pool not in use, or 0. Call with IRQs masked. */
-struct tcb *tcb_alloc(void)
-{
-    for (uint32_t i = 0; i < TCB_POOL_SIZE; i++) {
-        struct tcb *t = &pool[i].tcb;
-        if (!t->in_use && free_ids) {
-            t->in_use = true;
-            tcb_id_take(t);
-            pool_free--;
-            t->state = THREAD_INACTIVE;
-            return t;
-        }
-    }
-    return 0;
-}
-
-/* Give t back to the pool. t must be Inactive and in no queue (sched_kill sees to it). */
-void tcb_free(struct tcb *t)
-{
-    t->in_use = false;
-    tcb_id_release(t);
-    pool_free++;
-}
-
 struct tcb *tcb_by_id(uint64_t id)
 {
     return id < MAX_THREADS ? threads[id] : 0;
-}
-
-uint32_t tcb_free_count(void)
-{
-    return pool_free;
 }
 
 uint32_t tcb_free_ids(void)
@@ -90,79 +49,15 @@ uint32_t tcb_free_ids(void)
     return free_ids;
 }
 
-void *tcb_stack_top(const struct tcb *t)
+/* Name t after `name`, cut to fit: `ps` and the fault lines say it. */
+void tcb_set_name(struct tcb *t, const char *name)
 {
-    return stacks[(const struct tcb_object *)tcb_slots((struct tcb *)t) - pool] + THREAD_STACK_SIZE;
-}
-/* ANCHOR_END: tcb_pool */
-
-/* ANCHOR: tcb_setup */
-/* Every register of a new thread is 0 but these. It starts at EL1t with IRQs unmasked
- * (SPSR_EL1.I = 0) and D, A, F masked, as kernel_main ran in step 05. */
-#define THREAD_SPSR (SPSR_M_EL1T | SPSR_D | SPSR_A | SPSR_F)
-
-/*
- * Make t a thread that will run entry(arg) on the stack below stack_top, at `priority`, when
- * the scheduler first picks it. Nothing runs yet: the thread exists as a trap frame that looks
- * as if it had been interrupted just before the first instruction of entry. eret through that
- * frame starts it. If entry returns, it returns to thread_exit (the link register, x30).
- * t stays Inactive until sched_resume.
- */
-void tcb_setup(struct tcb *t, const char *name, thread_entry *entry, uint64_t arg,
-               void *stack_top, uint8_t priority)
-{
-    uint64_t *w = (uint64_t *)&t->regs;
-    for (size_t i = 0; i < sizeof t->regs / sizeof *w; i++)
-        w[i] = 0;
-    t->regs.x[0] = arg;                           /* the first argument (AAPCS64) */
-    t->regs.x[30] = (uint64_t)thread_exit;        /* where `ret` from entry goes */
-    t->regs.sp_el0 = (uint64_t)stack_top;         /* 16-byte aligned: SCTLR_EL1.SA0 */
-    t->regs.elr = (uint64_t)entry;                /* eret jumps here ... */
-    t->regs.spsr = THREAD_SPSR;                   /* ... at EL1t, IRQs on */
-    t->state = THREAD_INACTIVE;
-    t->priority = priority;
-    t->queued = false;
-    t->next = t->prev = 0;
-    t->timeslice = SCHED_TIMESLICE;
-    t->ticks_used = 0;
-    size_t i = 0;
+    unsigned i = 0;
     for (; name[i] && i < TCB_NAME_MAX - 1; i++)
         t->name[i] = name[i];
     t->name[i] = '\0';
 }
-/* ANCHOR_END: tcb_setup */
-
-/* ANCHOR: thread_spawn */
-/* A new thread in a free TCB, on that TCB's stack, runnable at once: the TCB, or 0 when the
- * pool is empty. Callable with IRQs masked or not; the caller then calls sched_preempt_point
- * (with IRQs unmasked) if the new thread may outrank it. */
-struct tcb *thread_spawn(const char *name, thread_entry *entry, uint64_t arg, uint8_t priority)
-{
-    uint64_t daif = irq_save();
-    struct tcb *t = tcb_alloc();
-    if (t) {
-        tcb_setup(t, name, entry, arg, tcb_stack_top(t), priority);
-        sched_resume(t);
-    }
-    irq_restore(daif);
-    return t;
-}
-/* ANCHOR_END: thread_spawn */
-
-/* ANCHOR: thread_exit */
-/* A thread whose entry function returns comes here, on its own stack: it becomes Inactive,
- * as seL4 leaves a thread that has nothing more to do, and keeps its TCB until `kill` frees
- * it. Yield enters the kernel, which does not queue an Inactive thread again: it never
- * comes back. */
-void thread_exit(void)
-{
-    irq_disable();
-    sched_block(THREAD_INACTIVE);
-    sys_yield();
-    for (;;)
-        ;                                         /* not reached */
-}
-/* ANCHOR_END: thread_exit */
+/* ANCHOR_END: thread_ids */
 
 /* ANCHOR: state_names */
 const char *thread_state_name(enum thread_state s)
@@ -193,16 +88,11 @@ void tcb_object_init(struct tcb *t, const struct tcb *creator)
     t->state = THREAD_INACTIVE;
     t->timeslice = SCHED_TIMESLICE;
     t->in_use = true;
-    t->object = true;
     tcb_id_take(t);                   /* Retype checked that an id is free */
     /* Step 09: its reply master, the parent of every reply cap that will answer it. */
     cte_insert_new(0, &tcb_slots(t)[TCB_REPLY],
                    cap_make(CAP_REPLY, REPLY_MASTER, OBJ_PA(tcb_slots(t)), 0));
-    const char *name = creator ? creator->name : "thread";
-    size_t i = 0;
-    for (; name[i] && i < TCB_NAME_MAX - 1; i++)
-        t->name[i] = name[i];
-    t->name[i] = '\0';
+    tcb_set_name(t, creator ? creator->name : "thread");
 }
 
 /* Its last cap is gone: out of the scheduler, its number free, and the caps it held deleted
@@ -248,11 +138,7 @@ void tcb_debug_name(struct tcb *caller)
         n++;
     if (n == sizeof b->msg)
         return;                                   /* no NUL in the buffer: not a string */
-    struct tcb *t = tcb_of(s->cap);
-    unsigned i = 0;
-    for (; i < n && i < TCB_NAME_MAX - 1; i++)
-        t->name[i] = name[i];
-    t->name[i] = '\0';
+    tcb_set_name(tcb_of(s->cap), name);
 }
 /* ANCHOR_END: debug_name */
 

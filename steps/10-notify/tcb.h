@@ -2,9 +2,9 @@
  * tcb.h: threads. A thread is its thread control block (TCB): the registers it had when it
  * last entered the kernel, its state, its priority, and its place in the scheduler's queues.
  *
- * The names and numbers are seL4's, so that later steps (IPC) only add to them. A kernel thread
- * runs at EL1t ("EL1 using SP_EL0"), a user thread (step 07) at EL0 in an address space of its
- * own; both enter the kernel through the same path and are scheduled alike.
+ * The names and numbers are seL4's, so that later steps (IPC) only add to them. A user thread
+ * (step 07) runs at EL0 in an address space; the kernel's one thread, the idle thread, at EL1t
+ * ("EL1 using SP_EL0"). Both enter the kernel through the same path and are scheduled alike.
  */
 #ifndef TCB_H
 #define TCB_H
@@ -27,21 +27,18 @@ enum thread_state {
     THREAD_BLOCKED_ON_RECEIVE = 3,    /* waiting for a message on an endpoint (step 09) */
     THREAD_BLOCKED_ON_SEND = 4,       /* waiting for a receiver on an endpoint (step 09) */
     THREAD_BLOCKED_ON_REPLY = 5,      /* waiting for the answer to a Call (step 09) */
-    THREAD_BLOCKED_ON_NOTIFICATION = 6, /* waiting for a signal (step 10), or an interrupt */
+    THREAD_BLOCKED_ON_NOTIFICATION = 6, /* waiting for a signal (step 10) */
     THREAD_IDLE = 7,                  /* the idle thread, which runs when nothing else can */
 };
 #define THREAD_STATES 8
 /* ANCHOR_END: thread_state */
 
 /* ANCHOR: tcb */
-#define TCB_POOL_SIZE   64            /* kernel threads' TCBs; user threads' are objects */
-#define MAX_THREADS     1024          /* thread ids: `ps`, `kill` and `caps` name threads by them */
+#define MAX_THREADS     1024          /* thread ids: `ps` and fault lines name threads by them */
 #define TCB_NAME_MAX    16            /* bytes of a name, with its NUL */
 #define PRIO_MAX        255           /* priorities 0 (lowest) .. 255 (highest), as in seL4 */
-#define THREAD_STACK_SIZE 4096        /* SP_EL0 stack of each kernel thread but the console */
 #define FAULT_WORDS     6             /* a cap fault's: cptr, phase, lookup failure, 3 words */
 
-struct process;
 struct notification;
 
 struct tcb {
@@ -49,23 +46,20 @@ struct tcb {
     enum thread_state state;
     uint8_t priority;                 /* 0 .. PRIO_MAX */
     uint8_t mcp;                      /* the highest priority it may give (seL4's MCP) */
-    bool in_use;                      /* taken from the pool, or made by Retype */
+    bool in_use;                      /* made by Retype, and not deleted yet */
     bool queued;                      /* in its priority's ready queue (sched.c) */
-    bool object;                      /* made by Retype (a kernel object), not from the pool */
     uint32_t timeslice;               /* ticks left before it goes to the back of its queue */
     struct tcb *next, *prev;          /* links in that queue, or in a notification's */
     uint64_t ticks_used;              /* ticks that found it running: `ps` shows them */
-    uint32_t id;                      /* its number: `ps`, `kill`, `prio` name it */
+    uint32_t id;                      /* its number: `ps` and fault lines name it */
     char name[TCB_NAME_MAX];
     uint64_t ipc_buffer;              /* its IPC buffer's user address (in the slot-4 frame) */
     uint64_t fault_ep;                /* a cptr in its own CSpace: its fault handler (step 10) */
-    struct process *process;          /* the program `run` or the boot started it as, or 0 */
     /* Step 09: while it waits in an endpoint's queue (linked through next/prev). */
     struct endpoint *blocked_on;
     uint64_t ipc_badge;               /* a waiting sender: the badge of the cap it sends with */
     uint8_t ipc_flags;                /* a waiting sender: IPC_CALL, IPC_GRANT, IPC_GRANT_REPLY */
-    /* Step 10: the notification it waits on (0 for the kernel's interrupt waiters, sched.c),
-     * and the one bound to it (TCB_BindNotification). */
+    /* Step 10: the notification it waits on, and the one bound to it (TCB_BindNotification). */
     struct notification *blocked_ntfn;
     struct notification *bound_ntfn;
     /* Step 10: the fault it sends its fault handler, or waits for the answer to (seL4's
@@ -106,20 +100,11 @@ static inline struct tcb *tcb_of(struct cap c)      /* the TCB a thread cap name
 /* ANCHOR_END: tcb_object */
 
 /* ANCHOR: tcb_api */
-typedef void thread_entry(uint64_t arg);
-
-struct tcb *tcb_alloc(void);                    /* a free TCB, or 0 when the pool is empty */
-void tcb_free(struct tcb *t);
 struct tcb *tcb_by_id(uint64_t id);             /* the TCB in use with that id, or 0 */
-uint32_t tcb_free_count(void);                  /* free TCBs in the pool */
 uint32_t tcb_free_ids(void);                    /* free thread ids */
 bool tcb_id_take(struct tcb *t);                /* give t the lowest free id (false: none) */
-void tcb_setup(struct tcb *t, const char *name, thread_entry *entry, uint64_t arg,
-               void *stack_top, uint8_t priority);
-void *tcb_stack_top(const struct tcb *t);       /* the top of the pool stack of t's slot */
-struct tcb *thread_spawn(const char *name, thread_entry *entry, uint64_t arg, uint8_t priority);
+void tcb_set_name(struct tcb *t, const char *name);
 const char *thread_state_name(enum thread_state s);
-void thread_exit(void) __attribute__((noreturn));
 
 /* Step 08: TCB objects. */
 void tcb_object_init(struct tcb *t, const struct tcb *creator);  /* Retype made it */

@@ -39,7 +39,6 @@ void timer_delay_us(uint64_t us);
  * interrupt (local source 1, CNTPNS) until the compare value moves into the future. */
 #define CNTP_CTL_ENABLE   (UL(1) << 0)   /* ENABLE: the timer runs */
 #define CNTP_CTL_IMASK    (UL(1) << 1)   /* IMASK: the condition does not raise the interrupt */
-#define CNTP_CTL_ISTATUS  (UL(1) << 2)   /* ISTATUS (read-only): the condition is met */
 /* ANCHOR_END: cntp_regs */
 
 /* ANCHOR: tick_api */

@@ -2,12 +2,12 @@
  * trap.c: what the kernel does with an exception, and the report it prints when it cannot
  * carry on.
  *
- * The kernel expects two kinds of exception from its kernel threads (EL1t): interrupts, and
- * `svc`. From user threads (EL0, step 07) it also expects faults: those are the program's, and
- * stop only that thread. Every exception ends in the scheduler, which may resume another
- * thread than the one that trapped. Anything else is a kernel bug, and the kernel panics: it
- * prints the decoded syndrome, the addresses, every register and the thread, and halts the
- * core. Nothing hangs silently.
+ * From its own thread, the idle thread at EL1t, the kernel expects only interrupts. From user
+ * threads (EL0, step 07) it expects interrupts, system calls, and faults: those are the
+ * program's, and stop only that thread. Every exception ends in the scheduler, which may
+ * resume another thread than the one that trapped. Anything else is a kernel bug, and the
+ * kernel panics: it prints the decoded syndrome, the addresses, every register and the
+ * thread, and halts the core. Nothing hangs silently.
  */
 #include <stdbool.h>
 #include <stddef.h>
@@ -18,9 +18,9 @@
 #include "irq.h"
 #include "kprintf.h"
 #include "sched.h"
-#include "syscall.h"
 #include "sysregs.h"
 #include "trap.h"
+#include "uart.h"
 
 /* ANCHOR: frame_checks */
 _Static_assert(sizeof(struct trap_frame) == TF_SIZE, "trap frame is 36 words");
@@ -38,12 +38,10 @@ struct trap_frame boot_frame __attribute__((aligned(16)));
 /* ANCHOR: esr */
 /* ESR_EL1, Exception Syndrome Register: EC says which kind of exception, ISS the details. */
 #define ESR_EC(esr)      (((esr) >> 26) & 0x3f)   /* EC, bits 31:26: exception class */
-#define ESR_IL           (UL(1) << 25)           /* IL: the instruction was 32 bits */
 #define ESR_ISS(esr)     ((esr) & 0x1ffffff)     /* ISS, bits 24:0 */
 #define ESR_FSC(esr)     ((esr) & 0x3f)          /* DFSC/IFSC, bits 5:0: fault status code */
 #define ESR_WNR          (UL(1) << 6)            /* WnR (data aborts): the access was a write */
 #define ESR_S1PTW        (UL(1) << 7)            /* S1PTW: the fault hit a table walk */
-#define ESR_SVC_IMM(esr) ((esr) & 0xffff)        /* svc #imm16 */
 
 #define EC_UNKNOWN       0x00    /* unknown reason: mostly an undefined instruction */
 #define EC_SVC64         0x15    /* svc from AArch64 */
@@ -246,8 +244,6 @@ static void user_fault(struct trap_frame *tf, uint64_t esr)
 /* ANCHOR_END: user_fault */
 
 /* ANCHOR: handle */
-static volatile uint64_t svc_count;
-
 /* A system call from EL0: the number in x7 (seL4's ABI; the svc's immediate is ignored, as
  * seL4 does). The kernel reads registers only, never memory the program points to. */
 static void user_syscall(struct trap_frame *tf, uint64_t esr)
@@ -259,7 +255,7 @@ static void user_syscall(struct trap_frame *tf, uint64_t esr)
         sched_yield();
         return;
     case SYS_DEBUG_PUT_CHAR:
-        kputc((char)tf->x[0]);
+        uart_putc((char)tf->x[0]);
         return;
     case SYS_DEBUG_THREAD_ID:         /* ours: the console's `run` line names the thread */
         debug_thread_id(sched_current());
@@ -297,18 +293,6 @@ static void user_syscall(struct trap_frame *tf, uint64_t esr)
     }
 }
 
-/* A system call from a kernel thread (EL1t). `svc #0` with x7 = -7 is Yield. Any other svc
- * is step 05's test call, which answers with its own immediate in x0 and counts. */
-static void kernel_syscall(struct trap_frame *tf, uint64_t esr)
-{
-    if (ESR_SVC_IMM(esr) == 0 && (int64_t)tf->x[7] == SYS_YIELD) {
-        sched_yield();
-        return;
-    }
-    tf->x[0] = ESR_SVC_IMM(esr);
-    svc_count++;
-}
-
 /* Called by exception.S for the "current EL with SP_EL0" and "lower EL" entries, on the kernel
  * stack, with the interrupted thread's registers saved in *tf, which is in its TCB. Returns
  * the frame to resume: the scheduler's answer, which is another thread's when it switches.
@@ -320,23 +304,14 @@ struct trap_frame *trap_handle(struct trap_frame *tf, uint64_t vector)
 
     if (vector % 4 == 1) {        /* IRQ: the controllers say from where */
         irq_handle();
-        sched_signal_irq();       /* a thread waiting for an interrupt can run again */
-    } else if (vector % 4 == 0 && ESR_EC(esr) == EC_SVC64) {
+    } else if (vector == VECTOR_LOWER_SYNC && ESR_EC(esr) == EC_SVC64) {
         tf->fault_ip = tf->elr - 4;
-        if (vector == VECTOR_LOWER_SYNC)
-            user_syscall(tf, esr);
-        else
-            kernel_syscall(tf, esr);
+        user_syscall(tf, esr);
     } else if (vector == VECTOR_LOWER_SYNC) {
         user_fault(tf, esr);      /* the program's fault, not the kernel's */
     } else {
-        trap_panic(tf, vector);   /* a kernel fault, FIQs, SErrors: bugs */
+        trap_panic(tf, vector);   /* a kernel fault, an svc at EL1, FIQs, SErrors: bugs */
     }
     return sched_next();
-}
-
-uint64_t trap_svc_count(void)
-{
-    return svc_count;
 }
 /* ANCHOR_END: handle */

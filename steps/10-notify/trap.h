@@ -40,7 +40,6 @@ struct trap_frame *trap_handle(struct trap_frame *tf, uint64_t vector);  /* exce
 void trap_panic(struct trap_frame *tf, uint64_t vector) __attribute__((noreturn));
 void trap_restore(struct trap_frame *tf) __attribute__((noreturn));     /* exception.S */
 void trap_start(struct trap_frame *tf) __attribute__((noreturn));       /* ... from EL1t */
-uint64_t trap_svc_count(void);         /* system calls handled so far */
 struct tcb;
 void sys_invoke(struct tcb *t, uint64_t esr, bool call, bool blocking);   /* invoke.c */
 void sys_recv(struct tcb *t, uint64_t esr, bool blocking);

@@ -1,5 +1,7 @@
 /*
- * uart.c: the mini UART: sending polled, receiving by interrupt into a ring buffer.
+ * uart.c: the mini UART, the kernel's side of it: set up at boot, and sending, polled. From
+ * step 10 the receive side is a user program's: init's serial driver (user/serial.c) maps the
+ * UART's page and takes its interrupt through an IRQHandler cap (interrupt.c).
  *
  * The BCM2837 has two UARTs: a full PL011 and the "mini UART" of the auxiliary peripherals
  * block (BCM2835 ARM Peripherals, chapter 2). On a Pi 3 the PL011 drives the Bluetooth chip,
@@ -7,9 +9,7 @@
  */
 #include "uart.h"
 #include "gpio.h"
-#include "irq.h"
 #include "mmio.h"
-#include "ring.h"
 
 /* ANCHOR: uart_regs */
 /* The auxiliary peripherals (§2.1, bus address 0x7E215000): the mini UART and two SPIs. */
@@ -29,16 +29,9 @@
 #define AUX_MU_LCR_8BIT     3u         /* 8 data bits. The manual says bit 0 alone, but 7-bit
                                           mode only goes away with bit 1 set too (a known
                                           erratum of §2.2.2), so write 3 */
-#define AUX_MU_LSR_DATA_READY (1u << 0)  /* the receive FIFO holds at least one byte */
 #define AUX_MU_LSR_TX_EMPTY   (1u << 5)  /* the transmit FIFO can accept at least one byte */
 #define AUX_MU_CNTL_RX      (1u << 0)  /* receiver enable */
 #define AUX_MU_CNTL_TX      (1u << 1)  /* transmitter enable */
-#define AUX_MU_IER_RX       (1u << 0)  /* interrupt while the receive FIFO holds a byte (the
-                                          BCM2835 manual swaps RX and TX here: an erratum) */
-#define AUX_MU_IER_LINE     (3u << 2)  /* bits 3:2: reserved in the BCM2835 manual, but the
-                                          revised BCM2837 one says they must be set for
-                                          receive interrupts */
-#define AUX_MU_LSR_OVERRUN  (1u << 1)  /* a byte arrived while the receive FIFO was full */
 
 /* §2.2.1: baud = core clock / (8 × (AUX_MU_BAUD + 1)). The mini UART has no clock of its
  * own: it divides the VideoCore's core clock. With core_freq=250 (config.txt on a real Pi),
@@ -55,7 +48,7 @@ _Static_assert(AUX_MU_BAUD_DIVISOR == 270, "115200 baud from a 250 MHz core cloc
 
 /* ANCHOR: uart_init */
 /* Switch the mini UART on: 115200 baud, 8 data bits, no parity, 1 stop bit ("8N1"), no
- * interrupts yet (uart_rx_start turns the receive one on), connected to GPIO 14/15. Call
+ * interrupts (the serial driver turns the receive one on), connected to GPIO 14/15. Call
  * once, before any other uart_ function. Whatever was in the receive FIFO is thrown away. */
 void uart_init(void)
 {
@@ -63,7 +56,7 @@ void uart_init(void)
     mmio_write32(AUX_ENABLES, mmio_read32(AUX_ENABLES) | AUX_ENABLES_MU);
     mmio_write32(AUX_MU_CNTL, 0);              /* receiver and transmitter off while we
                                                   change the settings */
-    mmio_write32(AUX_MU_IER, 0);               /* no interrupts until uart_rx_start */
+    mmio_write32(AUX_MU_IER, 0);               /* no interrupts: the driver's to enable */
     mmio_write32(AUX_MU_LCR, AUX_MU_LCR_8BIT);
     mmio_write32(AUX_MU_MCR, 0);               /* RTS stays high; no flow control */
     mmio_write32(AUX_MU_IIR, AUX_MU_IIR_CLEAR);
@@ -87,12 +80,6 @@ void uart_init(void)
 #define AUX_MU_LSR_TX_IDLE  (1u << 6)  /* §2.2.2: transmit FIFO empty and the last bit shifted
                                           out: nothing is on the line */
 
-/* What AUX_MU_BAUD holds, and the clock it was computed for: uart_init's assumption until
- * the firmware says otherwise. */
-static struct uart_baud baud_now = {
-    .baud = UART_BAUD, .clock_hz = CORE_CLOCK_HZ, .divisor = AUX_MU_BAUD_DIVISOR,
-};
-
 /* The firmware says the core clock runs at `clock_hz`: set the divisor for 115200 baud from
  * it. Returns false, and changes nothing, if no divisor makes that rate (uart_divisor). The
  * new divisor is written only once the transmitter is idle, so no byte leaves half at the
@@ -108,16 +95,7 @@ bool uart_set_core_clock(uint32_t clock_hz)
         ;
     mmio_write32(AUX_MU_BAUD, (uint32_t)divisor);
     mmio_barrier();
-    baud_now.clock_hz = clock_hz;
-    baud_now.divisor = (uint32_t)divisor;
-    baud_now.from_firmware = true;
     return true;
-}
-
-/* The rate, the clock and the divisor in use, for `info`. */
-void uart_baud(struct uart_baud *b)
-{
-    *b = baud_now;
 }
 /* ANCHOR_END: uart_set_core_clock */
 
@@ -136,66 +114,4 @@ void uart_putc(char c)
     mmio_write32(AUX_MU_IO, (unsigned char)c);
     mmio_barrier();
 }
-
-/* Send a NUL-terminated string, '\n' as "\r\n". */
-void uart_puts(const char *s)
-{
-    while (*s)
-        uart_putc(*s++);
-}
 /* ANCHOR_END: uart_putc */
-
-/* ANCHOR: uart_rx_irq */
-static struct ring rx;                 /* filled by uart_rx_irq, emptied by uart_read */
-static volatile uint32_t rx_overruns;  /* the FIFO itself overflowed (real hardware only) */
-
-/* The mini UART's interrupt (AUX, irq 61): move everything in the receive FIFO into the
- * ring. The interrupt stays asserted while the FIFO holds a byte, so the FIFO is emptied
- * even when the ring is full: those bytes are dropped, and counted. */
-static void uart_rx_irq(unsigned irq)
-{
-    (void)irq;
-    mmio_barrier();
-    uint32_t lsr;
-    while ((lsr = mmio_read32(AUX_MU_LSR)) & AUX_MU_LSR_DATA_READY) {
-        if (lsr & AUX_MU_LSR_OVERRUN)
-            rx_overruns = rx_overruns + 1;
-        ring_put(&rx, (uint8_t)mmio_read32(AUX_MU_IO));
-    }
-    mmio_barrier();
-}
-
-/* From now on, receive by interrupt. Call with IRQs masked, after irq_init. */
-void uart_rx_start(void)
-{
-    irq_set_handler(IRQ_AUX, uart_rx_irq);
-    mmio_barrier();
-    mmio_write32(AUX_MU_IER, AUX_MU_IER_RX | AUX_MU_IER_LINE);
-    mmio_barrier();
-    irq_unmask(IRQ_AUX);
-}
-/* ANCHOR_END: uart_rx_irq */
-
-/* ANCHOR: uart_read */
-/* The oldest byte received, or -1 if none is waiting. Never blocks: the caller decides
- * how to wait (the console sleeps in wfi). Bytes come as they were sent: '\r' stays '\r'. */
-int uart_read(void)
-{
-    return ring_get(&rx);
-}
-
-/* Whether uart_read would return -1. To act on the answer (go to sleep), call it with IRQs
- * masked, or a byte may arrive between the question and the sleep. */
-bool uart_rx_empty(void)
-{
-    return ring_empty(&rx);
-}
-
-/* What the receive side has seen so far (each count wraps at 2^32). */
-void uart_rx_stats(struct uart_rx_stats *st)
-{
-    st->dropped = rx.dropped;
-    st->received = rx.head + st->dropped;
-    st->overruns = rx_overruns;
-}
-/* ANCHOR_END: uart_read */

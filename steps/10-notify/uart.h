@@ -1,5 +1,6 @@
 /*
- * uart.h: the mini UART (UART1) of the BCM2837, on GPIO 14 (TX) and 15 (RX).
+ * uart.h: the mini UART (UART1) of the BCM2837, on GPIO 14 (TX) and 15 (RX): the kernel sends
+ * on it; the serial driver in user space (user/serial.c) receives.
  */
 #ifndef UART_H
 #define UART_H
@@ -10,26 +11,7 @@
 /* ANCHOR: uart_api */
 void uart_init(void);
 void uart_putc(char c);
-void uart_puts(const char *s);
-void uart_rx_start(void);
-int uart_read(void);
-bool uart_rx_empty(void);
-
-struct uart_rx_stats {
-    uint32_t received;                 /* bytes taken out of the receive FIFO */
-    uint32_t dropped;                  /* of those, bytes the full ring buffer refused */
-    uint32_t overruns;                 /* times the FIFO overflowed, losing bytes before that */
-};
-void uart_rx_stats(struct uart_rx_stats *st);
-
-struct uart_baud {
-    uint32_t baud;                     /* the rate we aim for */
-    uint32_t clock_hz;                 /* the core clock the divisor was computed for */
-    uint32_t divisor;                  /* what AUX_MU_BAUD holds */
-    bool from_firmware;                /* clock_hz is the firmware's answer, not an assumption */
-};
 bool uart_set_core_clock(uint32_t clock_hz);
-void uart_baud(struct uart_baud *b);
 /* ANCHOR_END: uart_api */
 
 /* ANCHOR: uart_divisor */

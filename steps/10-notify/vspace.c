@@ -64,9 +64,9 @@ static pte_t *entry_at(uint64_t l1_pa, uint64_t va, unsigned level)
         pte_t *e = &t[(va >> (39 - 9 * l)) % PT_ENTRIES];
         if (l == level)
             return e;
-        if ((*e & 3) != PTE_TABLE_DESC)
+        if ((*e & PTE_TYPE_MASK) != PTE_TYPE_TABLE)
             return 0;
-        t = PHYS_TO_VIRT(*e & PTE_ADDR);
+        t = PHYS_TO_VIRT(*e & PTE_ADDR_MASK);
     }
 }
 
@@ -106,7 +106,7 @@ void frame_unmap(struct cap *c)
     uint64_t asid = MAPPED_ASID(c->w0), va = MAPPED_VA(c->w0);
     if (asid_table[asid]) {
         pte_t *e = entry_at(asid_table[asid], va, frame_level(*c));
-        if (e && (*e & PTE_VALID_BIT) && (*e & PTE_ADDR) == cap_pa(*c))
+        if (e && (*e & PTE_VALID) && (*e & PTE_ADDR_MASK) == cap_pa(*c))
             mmu_user_set(e, 0, asid, va);
     }
     c->w0 = 0;
@@ -146,7 +146,7 @@ enum error frame_invoke(struct invocation *inv)
             return inv_lookup_error(inv, false, &f);
         }
         if (level > frame_level(*c) ||
-            ((*e & PTE_VALID_BIT) && (!c->w0 || (*e & PTE_ADDR) != cap_pa(*c))))
+            ((*e & PTE_VALID) && (!c->w0 || (*e & PTE_ADDR_MASK) != cap_pa(*c))))
             return inv_error(inv, E_DELETE_FIRST, 0, 0, 0);
         map_frame(c, asid, e, va, map_rights(*c, mr[1], mr[2]), mr[2] & VM_ATTR_CACHEABLE);
         return E_NONE;
@@ -219,10 +219,10 @@ int vspace_map_table(struct cap vs, struct cap *pt, uint64_t va)
 {
     unsigned level;
     pte_t *e = mmu_user_walk(cap_pa(vs), va, &level);
-    if (level == 3 || (*e & PTE_VALID_BIT))
+    if (level == 3 || (*e & PTE_VALID))
         return -1;                          /* every table is there, or a block is */
     uint64_t span = UINT64_C(1) << (39 - 9 * level);   /* what one entry at `level` covers */
-    mmu_user_set(e, cap_pa(*pt) | PTE_TABLE_DESC, vspace_asid(vs), va);
+    mmu_user_set(e, cap_pa(*pt) | PTE_TYPE_TABLE, vspace_asid(vs), va);
     cap_set_bits(pt, level + 1);
     pt->w0 = MAPPED(vspace_asid(vs), va & ~(span - 1));
     return 0;
@@ -237,7 +237,8 @@ void page_table_unmap(struct cap *c)
     uint64_t asid = MAPPED_ASID(c->w0), va = MAPPED_VA(c->w0);
     if (asid_table[asid]) {
         pte_t *e = entry_at(asid_table[asid], va, pt_level(*c) - 1);
-        if (e && (*e & 3) == PTE_TABLE_DESC && (*e & PTE_ADDR) == cap_pa(*c)) {
+        if (e && (*e & PTE_TYPE_MASK) == PTE_TYPE_TABLE &&
+            (*e & PTE_ADDR_MASK) == cap_pa(*c)) {
             *e = 0;
             mmu_flush_asid(asid);
         }

@@ -41,7 +41,7 @@ extern uint64_t vspace_active_ttbr0;  /* what TTBR0_EL1 holds now (0: no lower h
 void vspace_switch(uint64_t ttbr0);
 
 /* Called on every way out of the kernel with the thread about to run: its address space, or
- * none (0) for a kernel thread. Most exits resume the thread that entered, and change
+ * none (0) for the idle thread. Most exits resume the thread that entered, and change
  * nothing: inline, that costs a few instructions; the switch itself is out of line. */
 static inline void vspace_activate(uint64_t ttbr0)
 {

@@ -24,6 +24,7 @@
 #include <string.h>
 
 #include "cnode.h"
+#include "cap_names.h"
 
 #define FAIL(...) do { fprintf(stderr, "fuzz_cnode: " __VA_ARGS__); fputc('\n', stderr); abort(); } while (0)
 

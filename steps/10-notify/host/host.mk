@@ -25,7 +25,7 @@ $(HOST_B)/test_abi: HOST_CFLAGS += -I$(STEP_DIR)/user/lib \
                                    -DSEL4_ABI_TXT='"$(STEP_DIR)/host/sel4-abi.txt"'
 # The capability core (cap.h, cnode.c, untyped.c); the test supplies objects.c's hooks.
 $(HOST_B)/test_cnode: $(STEP_DIR)/cnode.c $(STEP_DIR)/untyped.c $(STEP_DIR)/cnode.h \
-                      $(STEP_DIR)/cap.h $(STEP_DIR)/abi.h
+                      $(STEP_DIR)/cap.h $(STEP_DIR)/abi.h $(STEP_DIR)/host/cap_names.h
 $(HOST_B)/test_cnode: HOST_CFLAGS += -DHOST
 
 $(HOST_TESTS): $(HOST_B)/%: $(STEP_DIR)/host/%.c
@@ -45,7 +45,7 @@ FUZZ_BIN   := $(HOST_B)/fuzz_cnode
 FUZZ_CORPUS := $(B)/fuzz-corpus
 SECONDS    ?= 60
 $(FUZZ_BIN): $(STEP_DIR)/host/fuzz_cnode.c $(STEP_DIR)/cnode.c $(STEP_DIR)/untyped.c \
-             $(STEP_DIR)/cnode.h $(STEP_DIR)/cap.h $(STEP_DIR)/abi.h
+             $(STEP_DIR)/cnode.h $(STEP_DIR)/cap.h $(STEP_DIR)/abi.h $(STEP_DIR)/host/cap_names.h
 	@mkdir -p $(dir $@)
 	@command -v $(FUZZ_CC) >/dev/null 2>&1 || { echo "error: $(FUZZ_CC) not found; install the Debian packages clang and libclang-rt-14-dev (make setup)" >&2; exit 1; }
 	$(FUZZ_CC) -std=gnu11 -O1 -g -Wall -Wextra -Werror -fsanitize=fuzzer,address,undefined \

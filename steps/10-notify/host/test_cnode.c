@@ -25,6 +25,7 @@
 #include <cmocka.h>
 
 #include "cnode.h"
+#include "cap_names.h"
 
 /* ---- the fake hooks (objects.c in the kernel) ---- */
 
