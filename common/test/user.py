@@ -16,7 +16,7 @@ FAULT = re.compile(rb"fault: (\S+)\[(\d+)\] (.*?) pc=0x([0-9a-f]{16}) far=0x([0-
                    rb"esr=0x([0-9a-f]{8})\r\n")
 STARTED = re.compile(r"started thread (\d+): (\S+) in ASID (\d+), (\d+) pages, priority (\d+)")
 USER_ROW = re.compile(r"^ *(\d+) (\S+) +(\S+) +(\S+) +(\d+) +(\d+)$", re.M)
-FREE_TCBS = re.compile(r"^(\d+) of (\d+) TCBs free$", re.M)
+FREE_TCBS = re.compile(r"^(\d+) of (\d+) (?:TCBs|thread ids) free", re.M)   # 10: ids
 FREE_FRAMES = re.compile(r"^(\d+) of (\d+) frames free", re.M)
 FREE_ASIDS = re.compile(r"(\d+) of (\d+) ASIDs free$", re.M)  # one line with the frames, or
                                                               # its own (step 10)
