@@ -181,7 +181,8 @@ void kernel_main(void)
     uart_clock_from_firmware();
     pmu_init();
 
-    kprintf("%s: Notifications: Signal, Wait and Poll\n", KERNEL_STEP);
+    kprintf("%s: Notifications, interrupts in user space, and drivers out of the kernel\n",
+            KERNEL_STEP);
     kprintf("EL%lu on core %lu, timer %lu Hz, kernel 0x%08lx-0x%08lx\n",
             (unsigned long)current_el(), (unsigned long)core_id(),
             (unsigned long)timer_frequency(), (unsigned long)__kernel_start,

@@ -1,6 +1,7 @@
 /*
  * irqtest.c: a root task (booted as init: make build STEP=10 INIT=build/10-notify/user/
- * irqtest.elf) that tries seL4's interrupt rules one at a time and prints one line per case: which lines IRQControl_Get refuses and why (the kernel's own, one already claimed, one
+ * irqtest.elf) that tries seL4's interrupt rules one at a time and prints one line per case:
+ * which lines IRQControl_Get refuses and why (the kernel's own, one already claimed, one
  * out of range, a full slot), IRQHandler_SetNotification's rights, an interrupt delivered
  * exactly once per Ack however often the device raises it, an interrupt that reaches a server
  * through its bound notification while it answers a Call (the IPC fastpath must leave that

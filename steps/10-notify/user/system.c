@@ -18,7 +18,7 @@
 #define PM_PA             0x3F100000UL  /* the power management block: the watchdog */
 #define AUX_PA            0x3F215000UL  /* the mini UART's page (BCM2835 ARM Peripherals §2.1) */
 #define IRQ_AUX           61            /* irq.h's number: bank 1 bit 29, the AUX line */
-#define SERIAL_THREAD     2             /* threads.h's thread index (0 and 1 overlap the worker's pages) */
+#define SERIAL_THREAD     2             /* threads.h's index (0 and 1: the worker's pages) */
 #define SERIAL_PRIO       250           /* above every program: input is never kept waiting */
 #define SCREEN_VA         0x30000000UL  /* the framebuffer, for the server's terminal */
 #define SHELL_PRIO        128           /* the console's priority of steps 06-09: programs
