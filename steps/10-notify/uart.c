@@ -102,7 +102,14 @@ bool uart_set_core_clock(uint32_t clock_hz)
 /* ANCHOR: uart_putc */
 /* Send one byte, waiting while the transmit FIFO (8 bytes) is full. '\n' goes out as "\r\n",
  * which is what terminals expect. Once the FIFO is full this runs at the line's speed, about
- * 87 µs a byte at 115200 baud: fine for a console, too slow for an interrupt handler. */
+ * 87 µs a byte at 115200 baud: fine for a console, too slow for an interrupt handler.
+ *
+ * From step 10 the kernel shares the transmitter with the serial server, which checks for
+ * room and then writes, at EL0, where the kernel may come in between: a kernel that left
+ * bytes in the FIFO could leave it full under the server's write, and a write to a full FIFO
+ * is lost. So the kernel waits until its byte has left the line (TX idle, §2.2.2) before it
+ * returns: whatever it interrupts finds the FIFO empty. (QEMU's FIFO is always empty; only a
+ * real board can show the difference.) */
 void uart_putc(char c)
 {
     if (c == '\n')
@@ -112,6 +119,8 @@ void uart_putc(char c)
     while (!(mmio_read32(AUX_MU_LSR) & AUX_MU_LSR_TX_EMPTY))
         ;
     mmio_write32(AUX_MU_IO, (unsigned char)c);
+    while (!(mmio_read32(AUX_MU_LSR) & AUX_MU_LSR_TX_IDLE))
+        ;
     mmio_barrier();
 }
 /* ANCHOR_END: uart_putc */
