@@ -27,27 +27,28 @@ $(B10_CONSOLE) &: $(B10_SESSION)
 	        --type 'serial restart' --type info
 
 # Programs that run as init (INIT=): irqtest, which tests IRQControl as the root task; launch,
-# the user-level loader at work; and sel4bench, a root task written against libsel4 alone. The step's INIT= builds share
-# build/10-notify-init/ with the checks (steps/10-notify/test.py), so each is linked under
-# their lock and copied out before it is booted.
+# the user-level loader at work; and sel4bench, a root task written against libsel4 alone.
+# The step's INIT= builds share build/10-notify-init/ with the checks (steps/10-notify/test.py),
+# so each is linked under their lock and copied out before it is booted (a link: a second).
 BOOK_GENERATED += $(BOOK_GEN)/10-notify-irqtest.md $(BOOK_GEN)/10-notify-launch.md \
                   $(BOOK_GEN)/10-notify-sel4bench.md
 
-$(BOOK)/10-notify-%.img: build/10-notify/kernel8.img
+B10_INITS := $(patsubst %,$(BOOK)/figures-src/10-notify-%.img,irqtest launch sel4bench)
+$(B10_INITS): $(BOOK)/figures-src/10-notify-%.img: build/10-notify/kernel8.img
 	@mkdir -p $(@D)
 	@flock build/10-notify-init.lock sh -c '$(MAKE) -s --no-print-directory -C steps/10-notify \
 	    all INIT=$(CURDIR)/build/10-notify/user/$*.elf >/dev/null && \
 	    cp build/10-notify-init/kernel8.img $@.tmp' && mv $@.tmp $@
 
-$(BOOK_GEN)/10-notify-irqtest.md: $(BOOK)/10-notify-irqtest.img $(B10_SESSION)
+$(BOOK_GEN)/10-notify-irqtest.md: $(BOOK)/figures-src/10-notify-irqtest.img $(B10_SESSION)
 	@python3 chapters/figures/10-notify-session.py $< --out $@ \
 	    --wait 'fault: init\[1\] brk[^\n]*\n' --only '^(irqtest|fault): '
 
-$(BOOK_GEN)/10-notify-launch.md: $(BOOK)/10-notify-launch.img $(B10_SESSION)
+$(BOOK_GEN)/10-notify-launch.md: $(BOOK)/figures-src/10-notify-launch.img $(B10_SESSION)
 	@python3 chapters/figures/10-notify-session.py $< --out $@ \
 	    --wait 'launch: done\r\n' --only '^launch: '
 
-$(BOOK_GEN)/10-notify-sel4bench.md: $(BOOK)/10-notify-sel4bench.img $(B10_SESSION)
+$(BOOK_GEN)/10-notify-sel4bench.md: $(BOOK)/figures-src/10-notify-sel4bench.img $(B10_SESSION)
 	@python3 chapters/figures/10-notify-session.py $< --out $@ \
 	    --wait 'sel4bench: done\r\n' --only '^sel4bench: '
 
