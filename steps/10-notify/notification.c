@@ -67,14 +67,22 @@ void ntfn_signal(struct notification *n, uint64_t badge)
         break;
     }
     case NTFN_WAITING: {                /* the first waiter gets this badge, and only it */
+        // EXERCISE: ntfn_signal: threads wait (NTFN_WAITING): the first in the queue, and only it, leaves the queue (ntfn_dequeue), gets the badge as its word (deliver) and becomes ready (sched_wake); the word stays 0 and the others wait on. A signal already pending (NTFN_ACTIVE): OR the badge into the word, so that one Wait later returns every badge signalled since. The case above it (nobody waits, the word empty) is done. seL4 manual, "Notifications"; the chapter's "Notifications"
         struct tcb *t = n->head;
         ntfn_dequeue(n, t);
         deliver(t, badge);
         sched_wake(t);
+        // EXERCISE_STANDIN: ntfn_signal
+        //         /* Stand-in: the signal is lost, and the waiters wait on. */
+        // EXERCISE_END: ntfn_signal
         break;
     }
     case NTFN_ACTIVE:
+        // EXERCISE: ntfn_signal
         n->word |= badge;
+        // EXERCISE_STANDIN: ntfn_signal
+        //         /* Stand-in: the signal is lost; the word keeps the badges it had. */
+        // EXERCISE_END: ntfn_signal
         break;
     }
 }

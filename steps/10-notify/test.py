@@ -1021,3 +1021,43 @@ def kernel_size(step):
     expect_true(rows["kernel-bytes"] <= 48 * 1024, f"kernel-bytes {rows['kernel-bytes']} "
                                                    f"(goal 49152)")
     expect_true(rows["kernel-lines"] <= 5100, f"kernel-lines {rows['kernel-lines']} (guard 5100)")
+
+
+# ---- The exercises of this step (workshop mode: `make exercise STEP=10`) ----------------------
+# (Imported here, not above, so that this section stays at the end of the file.)
+from harness import exercise  # noqa: E402
+
+# ntfn_signal (notification.c): the stand-in loses a signal that finds threads waiting or a
+# signal pending; the idle case, which every interrupt to the serial server takes, is left, so
+# the console works. ntfntest's words and waiters, irqtest's driver, signal's signal-wake and
+# irq-to-user, and sel4bench's first Wait fail; bench-table-stable too, since signal-wake then
+# reads a note the waiter never wrote, a different number on every boot.
+exercise("ntfn_signal", "ntfntest-signal-wait-poll", "irqtest-claims-and-delivery",
+         "irqtest-the-same-without-the-fastpath", "bench-figures", "bench-table-stable",
+         "sel4-root-task-runs-as-init")
+# serial_interrupt (user/serial.c): the stand-in neither empties the FIFO nor acknowledges, so
+# the line stays masked after the first byte and the console never reads one: every check that
+# types at the console fails; those that boot another init, or only read the banner, pass.
+exercise("serial_interrupt",
+         # step 02's console
+         "help", "info", "echo", "unknown-command", "line-editing", "ctrl-u-and-ctrl-c",
+         "long-lines", "random-flood",
+         # 03, 05, 06: the screen's absence, typing under ticks, the ring, bench, the debug build
+         "no-framebuffer-serial-only", "typing-during-ticks-loses-nothing", "ring-overflow-16k",
+         "bench-table-stable", "bench-figures", "invariant-5-checked-in-a-debug-build",
+         # 07: programs started with `run`
+         "init-prints-through-debugputchar", "same-address-private-memory",
+         "unknown-syscall-stops-only-that-thread", "fuzz-1000000-syscalls-leak-nothing",
+         "500-run-kill-cycles-leak-nothing",
+         *(f"user-fault-{k}" for k in ("null", "kernel-read", "write-code", "exec-data",
+                                       "exec-null", "exec-kernel", "undef", "fp", "pc-align",
+                                       "brk", "syscall")),
+         # 08 and 09
+         "ps-columns", "every-error-with-sel4s-words",
+         "10000-retype-revoke-cycles-and-random-invocations", "kv-badges-keep-clients-apart",
+         "kv-stress-400000-calls-match-a-model", "ipctest-answers-as-sel4",
+         "ipctest-the-same-without-the-fastpath", "ipcfuzz-leaves-nothing",
+         "fastpath-round-trip-taken",
+         # 10
+         "serial-server-restarts", "ntfntest-signal-wait-poll",
+         "console-programs-share-the-timer-line", "bootinfo-extra-holds-the-framebuffer")
