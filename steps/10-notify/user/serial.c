@@ -198,7 +198,7 @@ void serial_server(seL4_Word arg)
                 break;
             }
             reader_op = SERIAL_OP(label);
-            hold_until = received() + (uint32_t)mr[0];
+            hold_until = (uint32_t)mr[0];
             if (reader_ready()) {
                 reply = reader_answer(mr);
                 break;

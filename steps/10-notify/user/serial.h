@@ -19,8 +19,9 @@ enum serial_op {
     SERIAL_WRITE = 1,   /* label | n << 4, MR0-3 the bytes: sent, '\n' as "\r\n"; reply: n */
     SERIAL_READ  = 2,   /* reply when a byte is there: label n (1-32), MR0-3 the bytes */
     SERIAL_STATS = 3,   /* reply MR0 received, MR1 dropped (buffer full), MR2 FIFO overruns */
-    SERIAL_HOLD  = 4,   /* MR0 n: reply only once n more bytes have arrived (nothing is read
-                           meanwhile, so the buffer fills): MR0 dropped so far */
+    SERIAL_HOLD  = 4,   /* MR0 r: reply only once r bytes have been received in all (STATS's
+                           count, which wraps); nothing is read meanwhile, so the buffer
+                           fills: MR0 dropped so far */
 };
 #define SERIAL_LABEL(op, n)  ((seL4_Word)(op) | (seL4_Word)(n) << 4)
 #define SERIAL_OP(label)     ((label) & 0xF)

@@ -347,9 +347,13 @@ static void cmd_hold(const char *args)
         sh_printf("usage: hold N, N from 1 to %d\n", INT32_MAX);
         return;
     }
+    /* The count to wait for is fixed before the message goes out: bytes typed as soon as it
+     * is seen may reach the server before the HOLD does, and they are among the n. */
+    seL4_Word s[3];
+    serial_stats(s);
     sh_printf("hold: reading nothing until %lu more bytes have arrived\n", (unsigned long)n);
     flush();
-    seL4_Word mr[4] = { n, 0, 0, 0 };
+    seL4_Word mr[4] = { (uint32_t)(s[0] + n), 0, 0, 0 };
     seL4_CallWithMRs(server, seL4_MessageInfo_new(SERIAL_HOLD, 0, 0, 1), &mr[0], &mr[1],
                      &mr[2], &mr[3]);
     sh_printf("hold: done; %lu bytes dropped since boot\n", (unsigned long)(uint32_t)mr[0]);
