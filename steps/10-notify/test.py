@@ -1035,29 +1035,10 @@ from harness import exercise  # noqa: E402
 exercise("ntfn_signal", "ntfntest-signal-wait-poll", "irqtest-claims-and-delivery",
          "irqtest-the-same-without-the-fastpath", "bench-figures", "bench-table-stable",
          "sel4-root-task-runs-as-init")
-# serial_interrupt (user/serial.c): the stand-in neither empties the FIFO nor acknowledges, so
-# the line stays masked after the first byte and the console never reads one: every check that
-# types at the console fails; those that boot another init, or only read the banner, pass.
-exercise("serial_interrupt",
-         # step 02's console
-         "help", "info", "echo", "unknown-command", "line-editing", "ctrl-u-and-ctrl-c",
-         "long-lines", "random-flood",
-         # 03, 05, 06: the screen's absence, typing under ticks, the ring, bench, the debug build
-         "no-framebuffer-serial-only", "typing-during-ticks-loses-nothing", "ring-overflow-16k",
-         "bench-table-stable", "bench-figures", "invariant-5-checked-in-a-debug-build",
-         # 07: programs started with `run`
-         "init-prints-through-debugputchar", "same-address-private-memory",
-         "unknown-syscall-stops-only-that-thread", "fuzz-1000000-syscalls-leak-nothing",
-         "500-run-kill-cycles-leak-nothing",
-         *(f"user-fault-{k}" for k in ("null", "kernel-read", "write-code", "exec-data",
-                                       "exec-null", "exec-kernel", "undef", "fp", "pc-align",
-                                       "brk", "syscall")),
-         # 08 and 09
-         "ps-columns", "every-error-with-sel4s-words",
-         "10000-retype-revoke-cycles-and-random-invocations", "kv-badges-keep-clients-apart",
-         "kv-stress-400000-calls-match-a-model", "ipctest-answers-as-sel4",
-         "ipctest-the-same-without-the-fastpath", "ipcfuzz-leaves-nothing",
-         "fastpath-round-trip-taken",
-         # 10
-         "serial-server-restarts", "ntfntest-signal-wait-poll",
-         "console-programs-share-the-timer-line", "bootinfo-extra-holds-the-framebuffer")
+# proc_kill (user/loader.c): the stand-in stops the program and gives nothing back, so the
+# checks that count what comes back after a kill fail, and so does a loader that runs out of
+# blocks (launch's one, the console's eight).
+exercise("proc_kill", "ps-columns", "500-run-kill-cycles-leak-nothing",
+         "fuzz-1000000-syscalls-leak-nothing", "10000-retype-revoke-cycles-and-random-invocations",
+         "ipcfuzz-leaves-nothing", "launch-kill-gives-back-every-byte-and-slot",
+         "launch-learns-of-faults-from-fault-messages")

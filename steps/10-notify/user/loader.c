@@ -400,8 +400,12 @@ static void destroy(struct proc *p, bool tcb_made)
 {
     if (tcb_made)
         seL4_TCB_Suspend(p->tcb);
+    // EXERCISE: proc_kill: make everything the child had go, with two invocations on the one untyped it was made from (p->untyped, in the loader's CNode: ROOT, DEPTH): CNode_Revoke deletes every cap derived from it, wherever it is, and so finalises every object; then CNode_Delete removes the untyped's own cap, so that its block has no children and Retype starts it from 0 again. The chapter's "Starting programs from user space"; seL4 manual, "CNode" methods
     seL4_CNode_Revoke(ROOT, p->untyped, DEPTH);
     seL4_CNode_Delete(ROOT, p->untyped, DEPTH);
+    // EXERCISE_STANDIN: proc_kill
+    //     /* Nothing yet: the thread is stopped, and keeps everything it had. */
+    // EXERCISE_END: proc_kill
     loader_slot_free(p->untyped);
     loader_slot_free(p->tcb);
     loader_slot_free(p->cnode);

@@ -69,7 +69,6 @@ static uint32_t received(void)
  * FIFO is emptied first, or the line, still asserted, would signal again at once. */
 static void serial_interrupt(void)
 {
-    // EXERCISE: serial_interrupt: empty the receive FIFO into the ring, then acknowledge. While AUX_MU_LSR says a byte is ready (bit 0), count an overrun if bit 1 is set and ring_put the byte read from AUX_MU_IO (the ring counts what it has no room for); a barrier before the first access and after the last (BCM2835 ARM Peripherals §1.3; the registers in §2.2.2). Then seL4_IRQHandler_Ack(SERIAL_SLOT_IRQ) unmasks the line, which the kernel masked when it signalled: Ack before the FIFO is empty and the line, still raised, fires again at once. The chapter's "The serial server"
     barrier();
     uint32_t lsr;
     while ((lsr = reg_read(AUX_MU_LSR)) & AUX_MU_LSR_DATA_READY) {
@@ -79,9 +78,6 @@ static void serial_interrupt(void)
     }
     barrier();
     seL4_IRQHandler_Ack(SERIAL_SLOT_IRQ);
-    // EXERCISE_STANDIN: serial_interrupt
-    //     /* Nothing yet: the bytes stay in the FIFO, and the line stays masked. */
-    // EXERCISE_END: serial_interrupt
 }
 /* ANCHOR_END: serial_irq */
 
