@@ -1030,15 +1030,16 @@ from harness import exercise  # noqa: E402
 # ntfn_signal (notification.c): the stand-in loses a signal that finds threads waiting or a
 # signal pending; the idle case, which every interrupt to the serial server takes, is left, so
 # the console works. ntfntest's words and waiters, irqtest's driver, signal's signal-wake and
-# irq-to-user, and sel4bench's first Wait fail; bench-table-stable too, since signal-wake then
-# reads a note the waiter never wrote, a different number on every boot.
+# irq-to-user, and sel4bench's first Wait fail.
 exercise("ntfn_signal", "ntfntest-signal-wait-poll", "irqtest-claims-and-delivery",
-         "irqtest-the-same-without-the-fastpath", "bench-figures", "bench-table-stable",
-         "sel4-root-task-runs-as-init")
+         "irqtest-the-same-without-the-fastpath", "bench-figures", "sel4-root-task-runs-as-init")
 # proc_kill (user/loader.c): the stand-in stops the program and gives nothing back, so the
-# checks that count what comes back after a kill fail, and so does a loader that runs out of
-# blocks (launch's one, the console's eight).
+# checks that count what comes back after a kill fail; and the next program the console starts
+# finds the old untyped still in the slot the loader freed (DeleteFirst), so a check that runs
+# a second program fails too, as does launch, whose one block is gone after its first child.
 exercise("proc_kill", "ps-columns", "500-run-kill-cycles-leak-nothing",
          "fuzz-1000000-syscalls-leak-nothing", "10000-retype-revoke-cycles-and-random-invocations",
-         "ipcfuzz-leaves-nothing", "launch-kill-gives-back-every-byte-and-slot",
+         "ipcfuzz-leaves-nothing", "kv-badges-keep-clients-apart", "ipctest-answers-as-sel4",
+         "ipctest-the-same-without-the-fastpath", "fastpath-round-trip-taken", "bench-figures",
+         "console-programs-share-the-timer-line", "launch-kill-gives-back-every-byte-and-slot",
          "launch-learns-of-faults-from-fault-messages")
