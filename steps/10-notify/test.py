@@ -99,7 +99,7 @@ retire("worker-runs-in-the-cspace-init-made", "`caps` showed a CSpace from insid
 retire("init-cspace-is-sel4s", "`caps` showed init's CSpace from inside the kernel; "
        "sel4-root-task-runs-as-init uses every slot seL4 gives a root task")
 retire("cdt-shows-what-init-holds", "`cdt` showed the derivation tree from inside the kernel; "
-       "launch-as-init-kills-and-gets-everything-back revokes trees and counts what comes back")
+       "launch-kill-gives-back-every-byte-and-slot revokes trees and counts what comes back")
 
 
 # ---- Booting a kernel whose init is another program (INIT=) -------------------------------------
@@ -370,10 +370,6 @@ def ntfntest(step):
     expect_eq(lines, expected_for(lines, NTFNTEST), "ntfntest's transcript")
     expect_eq(len(lines), len(NTFNTEST), "ntfntest's number of lines")
 
-
-# ---- Interrupts in user space: IRQControl and IRQHandler caps (interrupt.c) ------------------
-
-# What seL4 answers each case of user/irqtest.c; a fault line is a regex. The device is the
 
 # ---- Interrupts in user space: IRQControl and IRQHandler caps (interrupt.c) ------------------
 
@@ -801,9 +797,9 @@ SEL4BENCH_FIGURE = re.compile(r"^sel4bench: (\S+) min (\d+) median (\d+) kernel 
 # Each figure's name, the user instructions its stub puts in a sample (user/sel4bench.c: the
 # client's 6 and the server's 5 for a round trip), and its goal in instructions. seL4 on the
 # same emulator: 539 for a round trip in one address space, 313 and 325 for the other two
-# (CAPABILITIES.md, section 10); this kernel: 434 across two address spaces (390 in one),
-# 218 and 233. The goals are section 10's for Yield and Signal; the round trip's is its figure
-# with 10% to spare (section 10's 400 is for one address space, which bench-figures holds).
+# (chapter 11 sets them side by side); this kernel: 434 across two address spaces (390 in one),
+# 218 and 233. The goals are the book's for Yield and Signal (250); the round trip's is its figure
+# with 10% to spare (the 400 of chapter 9 is for one address space, which bench-figures holds).
 SEL4BENCH_GOALS = {"call-replyrecv": (11, 480), "yield": (3, 250), "signal": (5, 250)}
 
 

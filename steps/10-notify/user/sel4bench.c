@@ -7,7 +7,7 @@
  * It retypes an endpoint, a notification, a TCB, a CNode, a VSpace, page tables and frames
  * from untyped memory; starts a server thread in a CSpace and an address space of its own
  * (not the root task's); and counts three operations with the PMU, as seL4's figures on the
- * same emulator were counted (CAPABILITIES.md, section 10): a Call+ReplyRecv round trip of
+ * same emulator were counted (chapters 9 and 11 say how): a Call+ReplyRecv round trip of
  * one word to that server, Yield with no other thread ready at its priority, and Signal
  * with no waiter.
  * One line per figure, then `sel4bench: done`:
@@ -34,7 +34,7 @@
 #include "ulib.h"                     /* printf, bootinfo, main(arg): see above */
 
 #define RUNS      64                  /* samples kept, after ... */
-#define WARM_UPS  8                   /* ... these, which are not (CAPABILITIES.md, section 10) */
+#define WARM_UPS  8                   /* ... these, which are not (as seL4's were counted) */
 #define PRIO      seL4_MaxPrio        /* the server's priority: the root task's own (255) */
 #define PAGE      (1UL << seL4_PageBits)
 

@@ -82,9 +82,9 @@ static void serial_interrupt(void)
 /* ANCHOR_END: serial_irq */
 
 /* ANCHOR: serial_write */
-/* The server shares its address space with init, and libsel4's seL4_GetMR/SetMR go through
- * one variable for the whole program (sel4/functions.h): so this thread passes its message
- * registers in mr[], in registers, and never touches an IPC buffer. */
+/* Every message of the protocol fits the four message registers that travel in machine
+ * registers, so this thread passes them in mr[] and never touches its IPC buffer: the short
+ * messages are the fastpath's. */
 static void put(uint8_t c)
 {
     while (!(reg_read(AUX_MU_LSR) & AUX_MU_LSR_TX_EMPTY))
