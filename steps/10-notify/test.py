@@ -131,23 +131,9 @@ def as_init(step, program, slow=False, timeout=120, extra=None):
         yield m
 
 
-def slow_step(step):
-    """The kernel built with FASTPATH=0, in build/<step>-slow/, built here if it is not."""
-    status, log = bench_harness.build_slow(step.name)
-    expect_eq(status, 0, f"the FASTPATH=0 build: {log[-1500:]}")
-    slow = Step(step.name, "-slow")
-    slow.facts = step.facts
-    return slow
-
-
-def run_to_end(m, name, arg="", timeout=60):
-    """`run NAME ARG` until its root thread ends (its brk's fault line): the lines it and its
-    threads printed (as 09-ipc's test.py)."""
-    since = len(m.transcript)
-    ident = run_program(m, name, arg)
-    wait_fault(m, ident, since, timeout=timeout)
-    out = bytes(m.transcript[since:]).decode(errors="replace").replace("\r", "")
-    return [ln[2:] if ln.startswith("> ") else ln for ln in out.split("\n")[1:]], ident
+# From step 09's checks: `run NAME ARG` to its end, and the FASTPATH=0 kernel.
+run_to_end = harness.load_group("09-ipc").module.run_to_end
+slow_step = harness.load_group("09-ipc").module.slow_step
 
 
 def lines_of(m, since=0):

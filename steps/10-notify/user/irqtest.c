@@ -62,23 +62,12 @@ static void match(void)
     seL4_Yield();
 }
 
-/* The timer's page, from the device untyped BootInfo lists around it, mapped at ST_VA
- * (uncached: the kernel maps a device frame as Device memory). Retype hands out an untyped's
- * memory in order, so the pages before ST_PAGE are made first, as frames, and left unused. */
+/* The timer's page, a frame from the device untyped around it (threads.c), mapped at ST_VA
+ * (uncached: the kernel maps a device frame as Device memory). */
 static seL4_Error map_timer(void)
 {
-    for (seL4_Word i = 0; i < bootinfo->untyped.end - bootinfo->untyped.start; i++) {
-        const seL4_UntypedDesc *d = &bootinfo->untypedList[i];
-        if (!d->isDevice || ST_PAGE < d->paddr || ST_PAGE >= d->paddr + (1UL << d->sizeBits))
-            continue;
-        seL4_Word before = (ST_PAGE - d->paddr) / 4096;
-        seL4_CPtr first = next_slot;
-        next_slot += before + 1;
-        seL4_Error e = seL4_Untyped_Retype(bootinfo->untyped.start + i, seL4_ARM_SmallPageObject,
-                                           0, seL4_CapInitThreadCNode, 0, 0, first, before + 1);
-        return e ? e : map(first + before, ST_VA);
-    }
-    return seL4_FailedLookup;
+    seL4_CPtr frame = device_frame(ST_PAGE);
+    return frame ? map(frame, ST_VA) : seL4_FailedLookup;
 }
 /* ANCHOR_END: irqtest_timer */
 

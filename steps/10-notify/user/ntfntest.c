@@ -8,82 +8,9 @@
  * As in ipctest.c, the root lowers itself to priority 50, below every thread it makes, so a
  * thread it wakes runs at once, up to its next block, before the root goes on.
  */
-#include "ulib.h"
+#include "threads.h"
 
-/* ---- Making threads: objects from the untyped, as ipctest.c does ---- */
-
-static seL4_CPtr ut, next_slot;
-
-static seL4_CPtr make(seL4_Word type, seL4_Word size_bits)
-{
-    seL4_CPtr slot = next_slot++;
-    seL4_Error e = seL4_Untyped_Retype(ut, type, size_bits, seL4_CapInitThreadCNode, 0, 0,
-                                       slot, 1);
-    if (e)
-        printf("ntfntest: retype of type %lu: %s\n", type, error_name(e));
-    return e ? 0 : slot;
-}
-/* Map a frame read-write in the root's address space, making page tables as needed. */
-static seL4_Error map(seL4_CPtr frame, seL4_Word va)
-{
-    for (;;) {
-        seL4_Error e = seL4_ARM_Page_Map(frame, seL4_CapInitThreadVSpace, va, seL4_ReadWrite,
-                                         seL4_ARM_Default_VMAttributes | seL4_ARM_ExecuteNever);
-        if (e != seL4_FailedLookup)
-            return e;
-        seL4_CPtr pt = make(seL4_ARM_PageTableObject, 0);
-        if (!pt || (e = seL4_ARM_PageTable_Map(pt, seL4_CapInitThreadVSpace, va,
-                                               seL4_ARM_Default_VMAttributes)))
-            return pt ? e : seL4_NotEnoughMemory;
-    }
-}
-
-/* Thread i's memory: a guard page, its stack, a guard page, its IPC buffer. */
-#define THREAD_VA(i)   (0x10000000UL + (seL4_Word)(i) * 0x4000)
-#define STACK_TOP(i)   (THREAD_VA(i) + 0x2000)
-#define IPC_VA(i)      (THREAD_VA(i) + 0x3000)
-#define IPC(i)         ((seL4_IPCBuffer *)IPC_VA(i))
-
-/* Slots of a thread's CNode (16 slots; a cptr is read with depth 64 through its guard). */
-#define SLOT_TCB   1
-#define SLOT_EP    2                  /* the cap the thread waits on */
-#define SLOT_CNODE 3
-
-struct thread {
-    seL4_CPtr tcb, cnode;
-};
-
-/* Thread i, stopped: its TCB, CNode (slots 1 and 3 filled), stack and IPC buffer; it will
- * start at entry(arg) at priority prio when resumed. */
-static seL4_Error thread_new(struct thread *t, unsigned i, void (*entry)(seL4_Word),
-                             seL4_Word arg, seL4_Word prio)
-{
-    seL4_CPtr root = seL4_CapInitThreadCNode;
-    t->tcb = make(seL4_TCBObject, 0);
-    t->cnode = make(seL4_CapTableObject, 4);
-    seL4_CPtr stack = make(seL4_ARM_SmallPageObject, 0);
-    seL4_CPtr ipc = make(seL4_ARM_SmallPageObject, 0);
-    if (!t->tcb || !t->cnode || !stack || !ipc)
-        return seL4_NotEnoughMemory;
-    seL4_Word guard = seL4_CNode_CapData_new(0, 64 - 4).words[0];
-    seL4_UserContext regs = { .pc = (seL4_Word)entry, .sp = STACK_TOP(i), .x0 = arg,
-                              .tpidr_el0 = IPC_VA(i) };   /* its IPC buffer (sel4/functions.h) */
-    seL4_Error e = map(stack, STACK_TOP(i) - 4096);
-    if (!e)
-        e = map(ipc, IPC_VA(i));
-    if (!e)
-        e = seL4_CNode_Copy(t->cnode, SLOT_TCB, 4, root, t->tcb, 64, seL4_AllRights);
-    if (!e)
-        e = seL4_CNode_Mint(t->cnode, SLOT_CNODE, 4, root, t->cnode, 64, seL4_AllRights, guard);
-    if (!e)
-        e = seL4_TCB_Configure(t->tcb, 0, t->cnode, guard, seL4_CapInitThreadVSpace, 0,
-                               IPC_VA(i), ipc);
-    if (!e)
-        e = seL4_TCB_SetPriority(t->tcb, seL4_CapInitThreadTCB, prio);
-    if (!e)
-        e = seL4_TCB_WriteRegisters(t->tcb, 0, 0, sizeof regs / sizeof(seL4_Word), &regs);
-    return e;
-}
+#define SLOT_EP    2                  /* in each thread's CNode: the cap it waits on */
 
 /* The threads, by number: two waiters on the notification, a bound thread that waits on an
  * endpoint, and a waiter whose notification is deleted. */
@@ -124,8 +51,7 @@ int main(const char *arg)
 {
     (void)arg;
     seL4_CPtr root = seL4_CapInitThreadCNode;
-    next_slot = bootinfo->empty.start;
-    ut = bootinfo->untyped.start;
+    threads_init("ntfntest");
     seL4_CPtr ntfn = make(seL4_NotificationObject, 0), bound = make(seL4_NotificationObject, 0);
     seL4_CPtr doomed = make(seL4_NotificationObject, 0), ep = make(seL4_EndpointObject, 0);
     /* Caps to the first notification, with badges 0x1 and 0x2 and all rights; one with badge

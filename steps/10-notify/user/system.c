@@ -34,28 +34,6 @@ static void fail(const char *what, seL4_Error e)
         seL4_Yield();
 }
 
-/* ANCHOR: system_device_frame */
-/* A frame for the physical page `pa`, from the device untyped that covers it. Retype hands out
- * an untyped's memory in order, so the pages before `pa` are retyped first, as frames into
- * consecutive slots, and left unused (seL4's own libraries do the same). */
-static seL4_CPtr device_frame(seL4_Word pa)
-{
-    /* (0 if no device untyped of init's covers pa: the kernel keeps that page.) */
-    for (seL4_Word i = 0; i < bootinfo->untyped.end - bootinfo->untyped.start; i++) {
-        const seL4_UntypedDesc *d = &bootinfo->untypedList[i];
-        if (!d->isDevice || pa < d->paddr || pa >= d->paddr + (1UL << d->sizeBits))
-            continue;
-        seL4_Word before = (pa - d->paddr) / 4096;
-        seL4_CPtr first = next_slot;
-        next_slot += before + 1;
-        seL4_Error e = seL4_Untyped_Retype(bootinfo->untyped.start + i,
-                                           seL4_ARM_SmallPageObject, 0,
-                                           seL4_CapInitThreadCNode, 0, 0, first, before + 1);
-        return e ? 0 : first + before;
-    }
-    return 0;
-}
-/* ANCHOR_END: system_device_frame */
 
 /* ANCHOR: system_timer */
 /* What the console gives every program it starts (shell.c), after seL4's slots: a frame of

@@ -1,7 +1,8 @@
 /*
- * threads.c: a root task's threads of its own (kv, ipctest, ipcfuzz): objects retyped from its
- * first untyped into its CNode's empty slots, as init.c does for its worker, frames mapped in
- * its address space, and a stopped thread with a CNode, a stack and an IPC buffer of its own.
+ * threads.c: a root task's threads of its own (kv, ipctest, ipcfuzz; from step 10 ntfntest,
+ * irqtest, signal and init): objects retyped from its first untyped into its CNode's empty
+ * slots, as init.c does for its worker, frames mapped in its address space, and a stopped thread with a CNode, a stack and an IPC buffer of its own;
+ * from step 10 also a frame of a device's page, for a root task that drives one.
  * user.mk links it into those programs only.
  */
 #include "threads.h"
@@ -73,3 +74,26 @@ seL4_Error thread_new(struct thread *t, unsigned i, void (*entry)(seL4_Word),
         e = seL4_TCB_WriteRegisters(t->tcb, 0, 0, sizeof regs / sizeof(seL4_Word), &regs);
     return e;
 }
+
+/* ANCHOR: device_frame */
+/* A frame for the physical page `pa`, from the device untyped that covers it (0 if none does:
+ * the kernel keeps that page). Retype hands out
+ * an untyped's memory in order, so the pages before `pa` are retyped first, as frames into
+ * consecutive slots, and left unused (seL4's own libraries do the same). */
+seL4_CPtr device_frame(seL4_Word pa)
+{
+    for (seL4_Word i = 0; i < bootinfo->untyped.end - bootinfo->untyped.start; i++) {
+        const seL4_UntypedDesc *d = &bootinfo->untypedList[i];
+        if (!d->isDevice || pa < d->paddr || pa >= d->paddr + (1UL << d->sizeBits))
+            continue;
+        seL4_Word before = (pa - d->paddr) / 4096;
+        seL4_CPtr first = next_slot;
+        next_slot += before + 1;
+        seL4_Error e = seL4_Untyped_Retype(bootinfo->untyped.start + i,
+                                           seL4_ARM_SmallPageObject, 0,
+                                           seL4_CapInitThreadCNode, 0, 0, first, before + 1);
+        return e ? 0 : first + before;
+    }
+    return 0;
+}
+/* ANCHOR_END: device_frame */

@@ -27,6 +27,7 @@ struct thread {
 void threads_init(const char *name);
 seL4_CPtr make(seL4_Word type, seL4_Word size_bits);          /* its slot, or 0 */
 seL4_Error map(seL4_CPtr frame, seL4_Word va);
+seL4_CPtr device_frame(seL4_Word pa);   /* a frame of the device page at pa, or 0 (step 10) */
 
 /* Thread i, stopped: its TCB, CNode (slots 1 and 3 filled), stack and IPC buffer; it will
  * start at entry(arg) at priority prio when resumed. */

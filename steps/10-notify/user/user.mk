@@ -43,7 +43,8 @@ $(USER_B)/%.debug.elf: $(USER_B)/%.c.o $(USER_LIB) $(STEP_DIR)/user/user.ld
 # The programs that start threads of their own link threads.c too. From step 10 init also
 # links the serial server, the shell, and system.c, which starts them; screen links the
 # terminal (fbterm.c) and its font (font.c parses the PSF file that font.S includes).
-$(patsubst %,$(USER_B)/%.debug.elf,kv ipctest ipcfuzz irqtest signal): $(USER_B)/threads.c.o
+$(patsubst %,$(USER_B)/%.debug.elf,kv ipctest ipcfuzz ntfntest irqtest signal): \
+    $(USER_B)/threads.c.o
 $(USER_B)/init.debug.elf: $(patsubst %,$(USER_B)/%.o,threads.c serial.c shell.c system.c fbterm.c \
                                                  font.c font.S)
 $(USER_B)/screen.debug.elf: $(USER_B)/fbterm.c.o $(USER_B)/font.c.o $(USER_B)/font.S.o
