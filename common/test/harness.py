@@ -201,7 +201,8 @@ def facts(**values):
     group.facts._values.update(values)
 
 
-def check(name, override=None, alone=False, cost=None, needs=(), warp=False, exercises=()):
+def check(name, override=None, alone=False, cost=None, needs=(), warp=False, exercises=(),
+          stress=False):
     """Decorator: register `fn` as check `name` of the file being loaded. `override` (a
     one-line reason) replaces the inherited check of that name; `alone` runs the check one at
     a time beside the others, at a raised priority (for checks that run QEMU without -icount, whose
@@ -213,12 +214,16 @@ def check(name, override=None, alone=False, cost=None, needs=(), warp=False, exe
     at once, so it sees thousands of ticks in a second of the host's time (checks that count
     ticks, or need the same instruction at every tick). Without it (sleep=on) an idle guest's
     clock follows the host's and QEMU sleeps, instead of running tick handlers flat out while
-    the check waits: a third of the CPU time of the run."""
+    the check waits: a third of the CPU time of the run. `stress` marks a check that proves
+    its point by repetition (a thousand spawn/kill cycles, a million random calls): in a run of
+    several steps, `make test` runs it on the step that writes it, on a step that overrides
+    it and on the last step of the run that inherits it, and lists the steps between as left
+    to `make test-long`, which runs it on every step (so does a run of one step)."""
 
     def register(fn):
         c = Check(name, fn, _loading[-1].name, override, alone)
         _current("@check").checks.append(c)
-        fn.cost, fn.needs, fn.warp = cost, tuple(needs), warp
+        fn.cost, fn.needs, fn.warp, fn.stress = cost, tuple(needs), warp, stress
         fn.exercises = _exercise_names(exercises)   # see "Exercises" at the end of this file
         return fn
 

@@ -83,11 +83,12 @@ def run_one(fn, arg, verbose=False):
 class Job:
     """One line of the report: a label, what to run, and against what."""
 
-    def __init__(self, label, fn, arg, key=None, alone=False, after=None):
+    def __init__(self, label, fn, arg, key=None, alone=False, after=None, resolved=None):
         self.label, self.fn, self.arg = label, fn, arg
         self.key = key or label           # the name its time is kept under
         self.alone = alone
         self.after = after                # a list that is non-empty when its build failed
+        self.resolved = resolved          # a step's check: its harness.Resolved
 
 
 def raise_priority():
@@ -111,7 +112,7 @@ def failing(message):
 
 
 def step_jobs(name):
-    """(jobs, summary line, retired [(label, reason)]) for one step."""
+    """(jobs, counts of its checks by kind or None, retired [(label, reason)]) for one step."""
     step = harness.Step(name)
     build_error = []
 
@@ -132,11 +133,11 @@ def step_jobs(name):
         resolved = harness.resolve(group, step)
     except (harness.CheckError, OSError) as e:
         jobs.append(Job(f"{name}/tests", failing(str(e)), step))
-        return jobs, f"{name}: its checks could not be loaded", []
+        return jobs, None, []
     except Exception as e:
         jobs.append(Job(f"{name}/tests", failing(f"{type(e).__name__}: {e}\n"
                                                  + traceback.format_exc(limit=6)), step))
-        return jobs, f"{name}: its checks could not be loaded", []
+        return jobs, None, []
     retired, counts = [], {"own": 0, "inherited": 0, "overridden": 0}
     for r in resolved:
         origin = r.origin[:2]
@@ -147,12 +148,47 @@ def step_jobs(name):
         suffix = {"own": "", "inherited": f" (from {origin})",
                   "overridden": f" (overrides {getattr(r, 'overrides', '??')[:2]})"}[r.kind]
         jobs.append(Job(f"{name}/{r.name}{suffix}", r.fn, step, key=f"{name}/{r.name}",
-                        alone=r.alone, after=build_error))
-    live = counts["own"] + counts["inherited"] + counts["overridden"]
-    summary = (f"{name}: {live} checks: {counts['own']} own, {counts['inherited']} inherited, "
-               f"{counts['overridden']} overridden here, "
-               f"{sum(1 for r in retired if r[3] == name)} retired here")
-    return jobs, summary, retired
+                        alone=r.alone, after=build_error, resolved=r))
+    counts["retired"] = sum(1 for r in retired if r[3] == name)
+    return jobs, counts, retired
+
+
+def summary_line(name, counts, held):
+    """The line that ends a step's checks: how many ran, by how they came to the step."""
+    if counts is None:
+        return f"{name}: its checks could not be loaded"
+    live = counts["own"] + counts["inherited"] + counts["overridden"] - held
+    return (f"{name}: {live} checks: {counts['own']} own, {counts['inherited'] - held} inherited, "
+            f"{counts['overridden']} overridden here, {counts['retired']} retired here"
+            + (f", {held} stress check{'s' if held > 1 else ''} left to make test-long"
+               if held else ""))
+
+
+def hold_stress(groups):
+    """In a run of several steps, a stress check (check(..., stress=True): one that proves its
+    point by repetition) runs on the step that writes it, on any step that overrides it, and
+    on the last step of the run that inherits it; the steps between leave it to `make
+    test-long`. It stays in every step's list of checks; the run only says where it was left
+    out. Returns [(step, check, origin)] for the report, and takes those jobs out of groups."""
+    if harness.LONG:
+        return []
+    last = {}
+    for name, jobs, _ in groups:
+        for j in jobs:
+            if j.resolved is not None and getattr(j.fn, "stress", False):
+                last[j.resolved.name] = name
+    held = []
+    for name, jobs, _ in groups:
+        keep = []
+        for j in jobs:
+            r = j.resolved
+            if (r is not None and getattr(j.fn, "stress", False) and r.kind == "inherited"
+                    and last[r.name] != name):
+                held.append((name, r.name, r.origin))
+            else:
+                keep.append(j)
+        jobs[:] = keep
+    return held
 
 
 def other_jobs(group_name, path):
@@ -164,12 +200,13 @@ def other_jobs(group_name, path):
 
 
 def collect(args):
-    """[(jobs, summary or None)] per group, and the retired checks."""
+    """[(name, jobs, summary or None)] per group, the retired checks, and the stress checks
+    left to `make test-long` (hold_stress)."""
     steps = args.steps or all_steps()
-    groups, retired = [], []
+    groups, retired, counts = [], [], {}
     for s in steps:
-        jobs, summary, gone = step_jobs(s)
-        groups.append((s, jobs, summary))
+        jobs, counts[s], gone = step_jobs(s)
+        groups.append((s, jobs, None))
         retired += gone
     if not args.steps:
         for name, path in (("harness", ("common", "test", "selftest.py")),
@@ -182,10 +219,13 @@ def collect(args):
         if not groups:
             sys.exit(f"run.py: no group named {args.only!r}")
         retired = [r for r in retired if r[0] == args.only]
+    held = hold_stress(groups)
+    groups = [(n, jobs, summary_line(n, counts[n], sum(1 for h in held if h[0] == n))
+               if n in counts else summary) for n, jobs, summary in groups]
     if args.k:
         groups = [(n, [j for j in jobs if args.k in j.label or j.label.endswith(("/build", "/tests"))], s)
                   for n, jobs, s in groups]
-    return groups, retired
+    return groups, retired, held
 
 
 def run_all(groups, workers, verbose, times):
@@ -322,6 +362,21 @@ def retired_report(retired):
     return lines
 
 
+def held_report(held):
+    """The lines that list the stress checks this run left to `make test-long`, once per check,
+    with the steps it did not run on."""
+    once = {}
+    for step, name, origin in held:
+        once.setdefault((origin, name), []).append(step[:2])
+    if not once:
+        return []
+    lines = [f"Stress checks ({len(once)}), run where written or overridden and on the last "
+             f"step; make test-long runs them on every step:"]
+    for (origin, name), steps in sorted(once.items()):
+        lines.append(f"  {name} (written in {origin[:2]}; not run on {', '.join(steps)})")
+    return lines
+
+
 def load_times():
     try:
         with open(TIMES) as f:
@@ -357,13 +412,13 @@ def main():
     start = time.monotonic()
     total_passed = total_failed = 0
     flaky = {}  # label -> [messages]
-    retired = []
+    retired, held = [], []
     for n in range(args.repeat):
         if args.repeat > 1:
             print(f"==== run {n + 1} of {args.repeat}", flush=True)
         # Loaded afresh each run: a check's module state (a shared book build) starts clean.
         harness._groups.clear()
-        groups, retired = collect(args)
+        groups, retired, held = collect(args)
         times = load_times()
         passed, failed, failures, took = run_all(groups, args.j, args.v, times)
         save_times(times, took)
@@ -371,7 +426,7 @@ def main():
         total_failed += failed
         for label, msg in failures.items():
             flaky.setdefault(label, []).append(f"run {n + 1}: {msg.splitlines()[0] if msg else ''}")
-    for line in retired_report(retired):
+    for line in retired_report(retired) + held_report(held):
         print(line)
     if args.repeat > 1:
         print(f"Checks that failed at least once in {args.repeat} runs: {len(flaky)}")

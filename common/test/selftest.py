@@ -175,6 +175,58 @@ def override_and_retire(_):
             "the runner's list of retired checks")
 
 
+STRESS_TREE = {
+    "81-a": 'from harness import check\n@check("soak", stress=True)\ndef soak(step): pass\n'
+            '@check("plain")\ndef plain(step): pass\n',
+    "82-b": 'from harness import extends\nextends("81-a")\n',
+    "83-c": 'from harness import extends\nextends("82-b")\n',
+    "84-d": 'from harness import check, extends\nextends("83-c")\n'
+            '@check("soak", override="84 soaks differently", stress=True)\ndef soak(step): pass\n',
+    "85-e": 'from harness import extends\nextends("84-d")\n',
+}
+
+
+@check("stress-checks-run-where-written-overridden-and-last")
+def stress_held(_):
+    """A stress check runs on the step that writes it, on one that overrides it and on the
+    last step of the run; the steps between are listed as left to make test-long, where it
+    runs on every step, as it does in a run of one step."""
+    import tempfile
+    import run
+    with tempfile.TemporaryDirectory() as tmp:
+        _tree(tmp, STRESS_TREE)
+
+        def groups(names):
+            out = []
+            for n in names:
+                _, resolved = _resolve(tmp, n)
+                out.append((n, [run.Job(f"{n}/{r.name}", r.fn, None, resolved=r)
+                                for r in resolved], None))
+            return out
+
+        def ran(gs):
+            return [j.label for _, jobs, _ in gs for j in jobs]
+
+        every = sorted(STRESS_TREE)
+        gs = groups(every)
+        held = run.hold_stress(gs)
+        expect_eq(ran(gs), ["81-a/soak", "81-a/plain", "82-b/plain", "83-c/plain", "84-d/soak",
+                            "84-d/plain", "85-e/soak", "85-e/plain"], "what a run of 81-85 runs")
+        expect_eq(held, [("82-b", "soak", "81-a"), ("83-c", "soak", "81-a")], "what it holds")
+        expect_eq(run.held_report(held)[1:], ["  soak (written in 81; not run on 82, 83)"],
+                  "the report's line")
+        gs = groups(["83-c"])
+        expect_eq((run.hold_stress(gs), ran(gs)), ([], ["83-c/soak", "83-c/plain"]),
+                  "a run of one step")
+        gs = groups(every)
+        saved, harness.LONG = harness.LONG, True
+        try:
+            expect_eq(run.hold_stress(gs), [], "make test-long holds nothing")
+        finally:
+            harness.LONG = saved
+        expect_eq(len(ran(gs)), 10, "make test-long runs every check on every step")
+
+
 def _expect_error(tmp, files, name, words):
     _tree(tmp, files)
     try:

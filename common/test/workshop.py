@@ -66,7 +66,7 @@ def run_checks(step, only=None, workers=None):
     workshop trees); prints run.py's lines and returns ({check: (ok, message)}, passed, failed).
     The build is a check too ("build")."""
     args = argparse.Namespace(steps=[step], only=None, k=None)
-    groups, _ = runner.collect(args)
+    groups, _, _ = runner.collect(args)
     if only is None:
         skips = skips_of(step)
         for check, reason in skips.items():

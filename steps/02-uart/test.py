@@ -69,7 +69,7 @@ def cores_parked(step):
 retire("boot-record", "step 01's boot record and heartbeat are gone; the console proves C runs")
 
 
-@check("random-flood", cost=3)
+@check("random-flood", cost=3, stress=True)
 def random_flood(step):
     """Seeded random bytes, sent as fast as QEMU takes them, then Ctrl-C and help: whatever
     arrives, the console survives it and still answers. 16 KiB (some sixty random lines, lines

@@ -105,7 +105,7 @@ def priority_zero(step):
                           after), f"the yielder was not the next to run: {after!r}")
 
 
-@check("1000-spawn-kill-cycles-leak-nothing")
+@check("1000-spawn-kill-cycles-leak-nothing", stress=True)
 def spawn_kill_cycles(step):
     """1,000 times `spawn spinner 0` and `kill` it, typed 100 cycles at a time: every one is
     answered, and the pool has as many free TCBs as before."""

@@ -220,7 +220,7 @@ def damaged_elf(step):
         m.expect(b"brk #7", timeout=20)
 
 
-@check("fuzz-1000000-syscalls-leak-nothing", cost=4)
+@check("fuzz-1000000-syscalls-leak-nothing", cost=4, stress=True)
 def fuzz(step):
     """`run fuzz`: a million system calls with random x0-x6 (and x7 one of the three), from a
     fixed seed it prints; the kernel survives, and once the program is killed every TCB,
@@ -237,7 +237,7 @@ def fuzz(step):
         expect_eq(resources(m), before, "free TCBs, frames, ASIDs after fuzz")
 
 
-@check("500-run-kill-cycles-leak-nothing", cost=4)
+@check("500-run-kill-cycles-leak-nothing", cost=4, stress=True)
 def run_kill(step):
     """500 times `run hello` and `kill` it, 100 at a time (typed at once: some are killed
     before they run, others while they run or after they end, as the console's reading goes):

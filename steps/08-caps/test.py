@@ -201,7 +201,7 @@ def errors(step):
                 "is still usable" in out, f"the state after the failed calls: {out[-600:]!r}")
 
 
-@check("10000-retype-revoke-cycles-and-random-invocations", cost=3)
+@check("10000-retype-revoke-cycles-and-random-invocations", cost=3, stress=True)
 def cycles(step):
     """captest's 10,000 Retype/Revoke cycles put the first frame at the same address every
     time and leave the slots empty; its 100,000 random invocations leave the kernel alive;
@@ -270,7 +270,7 @@ def other_init(step):
     expect_eq(os.path.getmtime(step.img), before, "step 08's own kernel8.img")
 
 
-@check("fuzz-cnode-40000-runs", cost=4)
+@check("fuzz-cnode-40000-runs", cost=4, stress=True)
 def fuzz_cnode(step):
     """host/fuzz_cnode.c under libFuzzer (clang, ASan, UBSan): 40,000 runs from seed 1 over
     the seed corpus, each a sequence of lookups and CNode and Untyped invocations with the

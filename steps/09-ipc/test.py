@@ -100,7 +100,7 @@ STRESS_LINE = re.compile(r"^kv: client (\d): (\d+) calls, (\d+) puts, (\d+) gets
                          r"(\d+) wrong$", re.M)
 
 
-@check("kv-stress-400000-calls-match-a-model", cost=4)
+@check("kv-stress-400000-calls-match-a-model", cost=4, stress=True)
 def kv_stress(step):
     """`run kv stress`: four clients (priorities 90, 80, 70, 60, around a server at 65) make
     100,000 Calls each, 3 to 120 words; each checks every answer word for word. Each client's
