@@ -233,12 +233,15 @@ def run_all(groups, workers, verbose, times):
     jobs = [j for _, js, _ in groups for j in js]
     results, took = {}, {}
 
+    cpu = {}
+
     def timed(j):
         if j.after:
             return False, "not run: the step did not build", []
         t0 = time.monotonic()
         r = run_one(j.fn, j.arg, verbose)
         took[j.key] = time.monotonic() - t0
+        cpu[j.key] = sum(m.cpu for m in harness.started.machines)
         return r
 
     # The steps' builds come first, two at a time (each its own directory), and every other
@@ -327,7 +330,10 @@ def run_all(groups, workers, verbose, times):
                 while id(j) not in results:
                     runner.join(0.05)
                 ok, msg, tails = results[id(j)]
-            t = f" [{took[j.key]:.1f} s]" if verbose and j.key in took else ""
+            t = ""
+            if verbose and j.key in took:
+                t = f" [{took[j.key]:.1f} s" + (f", QEMU {cpu[j.key]:.1f} s of CPU]"
+                                                 if cpu.get(j.key) else "]")
             if ok:
                 passed += 1
                 print(f"PASS {j.label}{t}", flush=True)
