@@ -1046,15 +1046,27 @@ class Region:
 def parse_exercises(root, path, lines=None):
     """([Region], hidden line numbers, problems) of one file. A problem names the file and the
     line, like a compiler: "steps/02-uart/uart.c:42: EXERCISE: uart_baud inside exercise
-    'gpio_fsel' (opened on line 30): exercises do not nest"."""
+    'gpio_fsel' (opened on line 30): exercises do not nest". A stand-in stops at its first line
+    that is not a comment (`stray`): one problem names that line, or, when no EXERCISE_END comes
+    before the next EXERCISE: or the end of the file, the missing EXERCISE_END, which is then
+    the likely cause; the lines after it are code again, not a flood of stand-in errors."""
     if lines is None:
         lines = read_lines(root, path)
     regions, hidden, problems = [], set(), []
-    cur, token = None, None
+    cur, token, stray = None, None, None
+
+    def unclosed(r):
+        where = (f" (its stand-in, from line {r.standin}, stops at line {stray}, the first that "
+                 f"does not start with {token!r})" if stray else "")
+        return f"{path}:{r.start}: EXERCISE: {r.name} has no EXERCISE_END: {r.name}{where}"
+
     for i, line in enumerate(lines, 1):
         m_start, m_standin, m_end = EX_START.search(line), EX_STANDIN.search(line), EX_END.search(line)
         if m_start:
             hidden.add(i)
+            if cur is not None and stray:
+                problems.append(unclosed(cur))
+                cur = None
             if cur is not None:
                 problems.append(f"{path}:{i}: EXERCISE: {m_start.group(1)} inside exercise "
                                 f"'{cur.name}' (opened on line {cur.start}): exercises do not nest")
@@ -1063,7 +1075,7 @@ def parse_exercises(root, path, lines=None):
             todo = line[:m_start.start()] + f"TODO({m_start.group(1)}): {hint}"
             if m_start.group(3):
                 todo += " */"
-            cur, token = Region(path, m_start.group(1), m_start.group(2), i, todo), None
+            cur, token, stray = Region(path, m_start.group(1), m_start.group(2), i, todo), None, None
         elif m_standin:
             hidden.add(i)
             name = m_standin.group(1)
@@ -1092,24 +1104,27 @@ def parse_exercises(root, path, lines=None):
                                 f"(opened on line {cur.start}): exercises do not nest")
                 cur = None
             else:
+                if stray:
+                    problems.append(f"{path}:{stray}: stand-in line of exercise '{cur.name}' does "
+                                    f"not start with the comment token {token!r} of line "
+                                    f"{cur.standin}")
                 cur.end = i
                 regions.append(cur)
                 cur = None
         elif cur is not None and cur.standin is None:
             cur.solution.append(line)
-        elif cur is not None:
+        elif cur is not None and not stray:
+            body = line.lstrip()
+            if token is not None and not body.startswith(token):
+                stray = i                   # the stand-in stops here; reported at its end
+                continue
             hidden.add(i)
             if token is None:
-                continue
-            body = line.lstrip()
-            if not body.startswith(token):
-                problems.append(f"{path}:{i}: stand-in line of exercise '{cur.name}' does not "
-                                f"start with the comment token {token!r} of line {cur.standin}")
                 continue
             body = body[len(token):]
             cur.standin_lines.append(body[1:] if body.startswith(" ") else body)
     if cur is not None:
-        problems.append(f"{path}:{cur.start}: EXERCISE: {cur.name} has no EXERCISE_END: {cur.name}")
+        problems.append(unclosed(cur))
     return regions, hidden, problems
 
 
