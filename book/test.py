@@ -14,7 +14,6 @@ import sys
 import tempfile
 import threading
 import time
-from html.parser import HTMLParser
 from urllib.parse import unquote, urlsplit
 
 from harness import TOP, CheckFailed, check, expect_eq, expect_true
@@ -317,28 +316,42 @@ def no_pasted_code(_):
 # Links
 
 
-class _Page(HTMLParser):
-    def __init__(self):
-        super().__init__(convert_charrefs=True)
-        self.ids, self.refs, self.dups = set(), [], []
+# A start tag: its name and attributes (a quoted value may hold ">"). Comments, declarations and
+# the text of <script> and <style> hold no tags. As html.parser reads the book's pages (the same
+# ids, links and duplicates on every page, compared once), in a third of its time.
+_TAG = re.compile(r"""<!--.*?-->|<[!?][^>]*>|<(script|style)\b((?:"[^"]*"|'[^']*'|[^'">])*)>.*?</\1\s*>"""
+                  r"""|<([a-zA-Z][^\s/>]*)((?:"[^"]*"|'[^']*'|[^'">])*)>""", re.S | re.I)
+_ATTR = re.compile(r"""([^\s=/>]+)(?:\s*=\s*("[^"]*"|'[^']*'|[^\s>]*))?""")
 
-    def handle_starttag(self, tag, attrs):
-        a = dict(attrs)
-        if a.get("id"):
-            if a["id"] in self.ids:
-                self.dups.append(a["id"])
-            self.ids.add(a["id"])
-        for k in ("href", "src"):
-            if a.get(k):
-                self.refs.append((tag, a[k]))
+
+class _Page:
+    """A page's ids, the ids it has twice, and its links: [(tag, href or src)]."""
+
+    def __init__(self, text):
+        import html
+        self.ids, self.refs, self.dups = set(), [], []
+        for m in _TAG.finditer(text):
+            tag, attrs = (m.group(1), m.group(2)) if m.group(1) else (m.group(3), m.group(4))
+            if not tag or not re.search(r"(?i)id|href|src", attrs):
+                continue
+            a = {}
+            for k, v in _ATTR.findall(attrs):
+                if v[:1] in ("'", '"'):
+                    v = v[1:-1]
+                a[k.lower()] = html.unescape(v) if "&" in v else v
+            if a.get("id"):
+                if a["id"] in self.ids:
+                    self.dups.append(a["id"])
+                self.ids.add(a["id"])
+            for k in ("href", "src"):
+                if a.get(k):
+                    self.refs.append((tag.lower(), a[k]))
 
 
 def parse_html(path, cache):
     if path not in cache:
-        p = _Page()
         with open(path, encoding="utf-8") as f:
-            p.feed(f.read())
-        cache[path] = p
+            cache[path] = _Page(f.read())
     return cache[path]
 
 
@@ -347,7 +360,7 @@ def links(_):
     """Every href and src in the HTML book (chapters, index, source pages) names a file that
     exists and, with a #fragment, an id on that page; no page has an id twice."""
     built()
-    cache, broken = {}, []
+    cache, broken, exists = {}, [], {}
     pages = []
     for root, _dirs, names in os.walk(BOOK):
         if os.path.relpath(root, BOOK).startswith("ast"):
@@ -372,7 +385,7 @@ def links(_):
             checked += 1
             if not target.startswith(BOOK + os.sep) and target != BOOK:
                 broken.append(f"{rel}: {ref} leads out of build/book")
-            elif not os.path.exists(target):
+            elif not (exists[target] if target in exists else exists.setdefault(target, os.path.exists(target))):
                 broken.append(f"{rel}: {ref}: no such file")
             elif u.fragment and target.endswith(".html"):
                 if unquote(u.fragment) not in parse_html(target, cache).ids:
