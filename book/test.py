@@ -100,13 +100,21 @@ def uses():
 def copy_tree(tmp):
     """The tree without .git/ in tmp/tree, with the book and the kernels already built (once,
     by built(); the copy keeps every file's time, so make in the copy redoes only what the
-    check changes); returns its path."""
+    check changes); returns its path. Not copied: the source pages (build/book/src/, 670 files:
+    make writes them all again when any chapter changes, and every check that copies the tree
+    changes one) and what book-html does not read (the EPUB, the PDF and print.html)."""
     built()
     dst = os.path.join(tmp, "tree")
     os.makedirs(dst)
     # Other checks run beside this one: *.tmp is a file a rule is still writing (print.html.tmp
     # while the PDF is made), and a file may go between the listing and the copy.
-    ignore = shutil.ignore_patterns("__pycache__", "*.pyc", ".git", "*.tmp")
+    common = shutil.ignore_patterns("__pycache__", "*.pyc", ".git", "*.tmp")
+
+    def ignore(d, names):
+        out = set(common(d, names))
+        if os.path.normpath(d) == BOOK:
+            out |= {n for n in names if n == "src" or n.startswith(("print.html", "the-book-that-boots."))}
+        return out
 
     def copy_present(src, dst):
         try:
