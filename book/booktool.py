@@ -18,6 +18,7 @@ root as its first argument (paths are relative to it: "steps/01-boot/main.c").
     booktool.py changes CHAPTER (N FROM PATH ANCHOR)...   the lines of listing N that changed
                                       since step FROM, and the listing that showed it before
     booktool.py exercises STEP        Markdown listing a step's exercises (EXERCISE: markers)
+    booktool.py batch < REQUESTS      several diff, stat, files and exercises at once (see cmd_batch)
 
 diff and stat print "ERROR: message" (and exit 0) when a step or file does not exist, so that the
 include filter can report it in its own words.
@@ -27,7 +28,7 @@ import os
 import re
 import sys
 
-# The include filter runs this file several times per chapter (anchors, diff, stat, files), so
+# The include filter runs this file a few times per chapter (anchors, changes, a batch), so
 # the modules only some commands need are imported where they are used: each run costs about
 # 70 ms of CPU (python3 -S) instead of 120.
 
@@ -163,6 +164,20 @@ def unified(root, old, new):
     """diff -u of two step files (paths relative to the top), marker lines left out.
     Returns (text, shown, added): the numbers, in the new file, of the lines the diff shows
     (added and context) and of those it adds."""
+    if _unified_memo is not None and (root, old, new) in _unified_memo:
+        return _unified_memo[root, old, new]
+    out = _unified(root, old, new)
+    if _unified_memo is not None:
+        _unified_memo[root, old, new] = out
+    return out
+
+
+# (root, old, new) -> unified's answer, while `booktool.py batch` runs (a chapter's diffstat
+# and its diffs of single files ask for the same diffs); None otherwise.
+_unified_memo = None
+
+
+def _unified(root, old, new):
     import subprocess, tempfile
     a, _ = _stripped(root, old)
     b, b_nums = _stripped(root, new)
@@ -320,7 +335,7 @@ def cmd_merge(out, inputs):
     if doc is not None:
         doc["blocks"] += index
     with open(out, "w", encoding="utf-8") as f:
-        json.dump(doc, f)
+        f.write(json.dumps(doc))  # one string: json.dump to a file runs the slow Python encoder
 
 
 PAGE = """<!DOCTYPE html>
@@ -1494,6 +1509,30 @@ def book_index(docs):
                                    "term leads to its entry.")},
         {"t": "Div", "c": [["", ["book-index-entries"], []], entries]}]]}]
 
+def cmd_batch(requests):
+    """Several of the commands above in one run (the include filter asks for a chapter's diffs,
+    diffstat, files and exercises at once: each run of python3 costs about 50 ms of CPU). One
+    request per line of `requests`, its words separated by tabs; the answers in the same order,
+    each followed by a NUL byte. A request that fails (an exception, an exit) answers "\1"
+    alone: the filter then runs it by itself, and sees the failure as it would have."""
+    import contextlib, io
+    global _unified_memo
+    _unified_memo = {}
+    for line in requests.splitlines():
+        argv = line.split("\t")
+        out = io.StringIO()
+        try:
+            if argv[0] not in ("diff", "stat", "files", "exercises"):
+                raise ValueError(f"not a batch command: {argv[0]}")
+            with contextlib.redirect_stdout(out):
+                main(argv)
+            answer = out.getvalue()
+        except (Exception, SystemExit):
+            answer = "\1"
+        sys.stdout.write(answer + "\0")
+    _unified_memo = None
+
+
 def main(argv):
     root = "."  # the command line runs from the top of the tree (make, the include filter)
     if len(argv) >= 1 and argv[0] == "anchors":
@@ -1521,6 +1560,8 @@ def main(argv):
         cmd_changes(root, argv[1], argv[2:])
     elif len(argv) == 2 and argv[0] == "exercises":
         cmd_exercises(root, argv[1])
+    elif argv == ["batch"]:
+        cmd_batch(sys.stdin.read())
     elif argv and argv[0] == "coverage":
         cmd_coverage(root, [a for a in argv[1:] if a != "-v"], verbose="-v" in argv)
     else:

@@ -99,8 +99,49 @@ local function read_lines(path)
 end
 
 -- book/booktool.py runs the build's Python steps; it prints its answer, or "ERROR: message" as
--- its first line.
+-- its first line. The first pass queues the chapter's diff, stat, files and exercises requests
+-- (prefetch); the first of them asked for runs them all in one `booktool.py batch`, whose
+-- answers are then read from `answers`. A request the batch could not answer runs alone.
+local queued, queued_list, answers = {}, {}, {}
+
+local function prefetch(args)
+  for _, a in ipairs(args) do
+    if a:find("[\t\n\0]") then return end
+  end
+  local key = table.concat(args, "\t")
+  if not queued[key] then
+    queued[key] = true
+    table.insert(queued_list, key)
+  end
+end
+
+local function batch()
+  local list = queued_list
+  queued_list = {}
+  local ok, out = pcall(pandoc.pipe, "python3", { "-S", script_dir .. "/booktool.py", "batch" },
+    table.concat(list, "\n") .. "\n")
+  if not ok then return end
+  local i = 0
+  for answer in out:gmatch("([^\0]*)\0") do
+    i = i + 1
+    if list[i] and answer ~= "\1" then answers[list[i]] = answer end
+  end
+end
+
 local function tool(args)
+  local key = table.concat(args, "\t")
+  if queued[key] and answers[key] == nil and #queued_list > 0 then
+    batch()
+  end
+  if answers[key] ~= nil then
+    local out = answers[key]
+    local msg = out:match("^ERROR: ([^\n]*)")
+    if msg then
+      fail("%s", msg)
+      return nil
+    end
+    return out
+  end
   local ok, out = pcall(pandoc.pipe, "python3", { "-S", script_dir .. "/booktool.py", table.unpack(args) }, "")
   if not ok then
     fail("book/booktool.py %s failed: %s", table.concat(args, " "), tostring(out.output or out))
@@ -174,6 +215,16 @@ local collect_change, changed_listing  -- below, with the changed listings
 local function collect(el)
   if el.t == "CodeBlock" then
     collect_change(el)
+    local a = el.attributes
+    if el.classes:includes("diff") and a.from and a.to and a.file then
+      prefetch({ "diff", a.from, a.to, a.file })
+    elseif el.classes:includes("diffstat") and a.from and a.to then
+      prefetch({ "stat", a.from, a.to })
+      prefetch({ "files", a.from, a.to })
+    elseif el.classes:includes("exercises") and a.step then
+      prefetch({ "exercises", a.step })
+      prefetch({ "files", a.step, a.step })
+    end
     if el.attributes.include and not el.classes:includes("markdown") then
       want(el.attributes.include)
     end

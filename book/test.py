@@ -14,7 +14,6 @@ import sys
 import tempfile
 import threading
 import time
-from html.parser import HTMLParser
 from urllib.parse import unquote, urlsplit
 
 from harness import TOP, CheckFailed, check, expect_eq, expect_true
@@ -101,13 +100,21 @@ def uses():
 def copy_tree(tmp):
     """The tree without .git/ in tmp/tree, with the book and the kernels already built (once,
     by built(); the copy keeps every file's time, so make in the copy redoes only what the
-    check changes); returns its path."""
+    check changes); returns its path. Not copied: the source pages (build/book/src/, 670 files:
+    make writes them all again when any chapter changes, and every check that copies the tree
+    changes one) and what book-html does not read (the EPUB, the PDF and print.html)."""
     built()
     dst = os.path.join(tmp, "tree")
     os.makedirs(dst)
     # Other checks run beside this one: *.tmp is a file a rule is still writing (print.html.tmp
     # while the PDF is made), and a file may go between the listing and the copy.
-    ignore = shutil.ignore_patterns("__pycache__", "*.pyc", ".git", "*.tmp")
+    common = shutil.ignore_patterns("__pycache__", "*.pyc", ".git", "*.tmp")
+
+    def ignore(d, names):
+        out = set(common(d, names))
+        if os.path.normpath(d) == BOOK:
+            out |= {n for n in names if n == "src" or n.startswith(("print.html", "the-book-that-boots."))}
+        return out
 
     def copy_present(src, dst):
         try:
@@ -317,28 +324,42 @@ def no_pasted_code(_):
 # Links
 
 
-class _Page(HTMLParser):
-    def __init__(self):
-        super().__init__(convert_charrefs=True)
-        self.ids, self.refs, self.dups = set(), [], []
+# A start tag: its name and attributes (a quoted value may hold ">"). Comments, declarations and
+# the text of <script> and <style> hold no tags. As html.parser reads the book's pages (the same
+# ids, links and duplicates on every page, compared once), in a third of its time.
+_TAG = re.compile(r"""<!--.*?-->|<[!?][^>]*>|<(script|style)\b((?:"[^"]*"|'[^']*'|[^'">])*)>.*?</\1\s*>"""
+                  r"""|<([a-zA-Z][^\s/>]*)((?:"[^"]*"|'[^']*'|[^'">])*)>""", re.S | re.I)
+_ATTR = re.compile(r"""([^\s=/>]+)(?:\s*=\s*("[^"]*"|'[^']*'|[^\s>]*))?""")
 
-    def handle_starttag(self, tag, attrs):
-        a = dict(attrs)
-        if a.get("id"):
-            if a["id"] in self.ids:
-                self.dups.append(a["id"])
-            self.ids.add(a["id"])
-        for k in ("href", "src"):
-            if a.get(k):
-                self.refs.append((tag, a[k]))
+
+class _Page:
+    """A page's ids, the ids it has twice, and its links: [(tag, href or src)]."""
+
+    def __init__(self, text):
+        import html
+        self.ids, self.refs, self.dups = set(), [], []
+        for m in _TAG.finditer(text):
+            tag, attrs = (m.group(1), m.group(2)) if m.group(1) else (m.group(3), m.group(4))
+            if not tag or not re.search(r"(?i)id|href|src", attrs):
+                continue
+            a = {}
+            for k, v in _ATTR.findall(attrs):
+                if v[:1] in ("'", '"'):
+                    v = v[1:-1]
+                a[k.lower()] = html.unescape(v) if "&" in v else v
+            if a.get("id"):
+                if a["id"] in self.ids:
+                    self.dups.append(a["id"])
+                self.ids.add(a["id"])
+            for k in ("href", "src"):
+                if a.get(k):
+                    self.refs.append((tag.lower(), a[k]))
 
 
 def parse_html(path, cache):
     if path not in cache:
-        p = _Page()
         with open(path, encoding="utf-8") as f:
-            p.feed(f.read())
-        cache[path] = p
+            cache[path] = _Page(f.read())
     return cache[path]
 
 
@@ -347,7 +368,7 @@ def links(_):
     """Every href and src in the HTML book (chapters, index, source pages) names a file that
     exists and, with a #fragment, an id on that page; no page has an id twice."""
     built()
-    cache, broken = {}, []
+    cache, broken, exists = {}, [], {}
     pages = []
     for root, _dirs, names in os.walk(BOOK):
         if os.path.relpath(root, BOOK).startswith("ast"):
@@ -372,7 +393,7 @@ def links(_):
             checked += 1
             if not target.startswith(BOOK + os.sep) and target != BOOK:
                 broken.append(f"{rel}: {ref} leads out of build/book")
-            elif not os.path.exists(target):
+            elif not (exists[target] if target in exists else exists.setdefault(target, os.path.exists(target))):
                 broken.append(f"{rel}: {ref}: no such file")
             elif u.fragment and target.endswith(".html"):
                 if unquote(u.fragment) not in parse_html(target, cache).ids:
@@ -611,17 +632,36 @@ def include_filter(_):
 # The real chapters, in a copy of the tree
 
 
-def first_anchor_include():
-    """(chapter, path, anchor) of the first include by anchor in the book."""
-    for u in uses():
-        if u[1] == "show" and u[3] != "-":
-            return u[0], u[2], u[3]
-    raise CheckFailed("no chapter includes code by anchor")
+def readers():
+    """{file: {chapters that read it}}, from the .d files the include filter writes (what each
+    chapter shows, both steps of its diffstat, the chapters before it)."""
+    built()
+    out = {}
+    for c in chapters():
+        with open(os.path.join(BOOK, "ast", c + ".d"), encoding="utf-8") as f:
+            rule = f.read().split("\n", 1)[0]
+        for p in rule.split(":", 1)[1].split():
+            out.setdefault(p, set()).add(f"chapters/{c}.md")
+    return out
+
+
+def cheap_anchor_include():
+    """(chapter, path, anchor) of an include by anchor whose file only its own chapter reads,
+    in the smallest such chapter: an edit of that file in a copy of the tree makes that one
+    chapter again, not every chapter whose diffstat reads the file (the first include, steps/01,
+    made two chapters and a kernel again). The first include by anchor if there is none."""
+    shows = [(u[0], u[2], u[3]) for u in uses() if u[1] == "show" and u[3] != "-"]
+    if not shows:
+        raise CheckFailed("no chapter includes code by anchor")
+    who = readers()
+    alone = [s for s in shows if who.get(s[1]) == {s[0]}]
+    size = lambda s: os.path.getsize(os.path.join(BOOK, "ast", os.path.basename(s[0])[:-3] + ".json"))
+    return min(alone, key=size) if alone else shows[0]
 
 
 @check("renaming an anchor breaks make book", cost=15, needs=("html-builds",))
 def broken_include(_):
-    chapter, path, anchor = first_anchor_include()
+    chapter, path, anchor = cheap_anchor_include()
     with tempfile.TemporaryDirectory(prefix="book-broken-") as tmp:
         tree = copy_tree(tmp)
         p = os.path.join(tree, path)
@@ -641,7 +681,7 @@ def broken_include(_):
 
 @check("changing an anchored line changes the book", cost=15, needs=("html-builds",))
 def edit_shows(_):
-    chapter, path, anchor = first_anchor_include()
+    chapter, path, anchor = cheap_anchor_include()
     good, _ = booktool.anchors(TOP, path)
     start, end = good[anchor]
     with tempfile.TemporaryDirectory(prefix="book-edit-") as tmp:
