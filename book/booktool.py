@@ -947,13 +947,15 @@ def region_lines(root, path, anchor):
     return [(i, t[indent:]) for i, t in lines]
 
 
-def region_changes(root, old_path, new_path, anchor):
+def region_changes(root, old_path, new_path, anchor, old_anchor=None):
     """(the line numbers of new_path's region that are new or changed since old_path's, and how
     many of its non-blank lines were changed, added and removed: a line replaced by one counts
-    as changed), or None when either region is missing. A blank line is marked only between two
-    marked lines."""
+    as changed), or None when either region is missing. The old region is old_anchor's, when
+    given (code that moved to another anchor), else anchor's. A blank line is marked only
+    between two marked lines."""
     import difflib
-    a, b = region_lines(root, old_path, anchor), region_lines(root, new_path, anchor)
+    a = region_lines(root, old_path, old_anchor or anchor)
+    b = region_lines(root, new_path, anchor)
     if a is None or b is None:
         return None
     old, new = [t for _, t in a], [t for _, t in b]
@@ -977,13 +979,48 @@ def region_changes(root, old_path, new_path, anchor):
     return [b[k][0] for k in range(len(new)) if marked[k]], changed, added, removed
 
 
+_ORIGIN = re.compile(r"^(\d\d-[\w-]+)(?::([^#\s]+))?(?:#([\w-]+))?$")
+
+
+def change_origin(root, frm, path, anchor):
+    """The region a changed listing of ANCHOR of PATH (steps/TO/FILE) is compared with, from its
+    changed-from="FROM": (step, its file, its anchor, None), or (..., a problem) when FROM is
+    malformed or names no step before TO. FROM is STEP (the same file and anchor in that step),
+    or STEP:FILE, STEP#ANCHOR, STEP:FILE#ANCHOR for code that moved to another file (FILE
+    relative to steps/STEP) or anchor; then STEP may be TO itself."""
+    parts = path.split("/")
+    where = f"changed-from=\"{frm}\" on the include of {path}"
+    m = _ORIGIN.match(frm)
+    if len(parts) < 3 or parts[0] != "steps":
+        return None, None, None, (f"changed-from=\"{frm}\" on an include of {path}: only a step's file can be "
+                                  "compared with an earlier step")
+    if not m:
+        return None, None, None, (f"{where}: write changed-from=\"STEP\", or \"STEP:FILE#ANCHOR\" (FILE "
+                                  "relative to steps/STEP, either part optional) for code that moved")
+    step, file, old_anchor = m.group(1), m.group(2) or "/".join(parts[2:]), m.group(3) or anchor
+    if ".." in file.split("/"):
+        return None, None, None, f"{where}: FILE is relative to steps/{step}, without '..'"
+    old = f"steps/{step}/{file}"
+    moved = (old, old_anchor) != ("/".join(parts[:1] + [step] + parts[2:]), anchor)
+    if step > parts[1] or (step == parts[1] and not moved):
+        return step, old, old_anchor, (f"changed-from=\"{frm}\" on an include of {path}: {step} is not a step "
+                                       f"before {parts[1]}")
+    if not os.path.isdir(top(root, f"steps/{step}")):
+        return step, old, old_anchor, f"changed-from=\"{frm}\": step directory steps/{step} not found"
+    if not os.path.isfile(top(root, old)):
+        return step, old, old_anchor, f"file {old} not found ({where}, anchor '{anchor}')"
+    return step, old, old_anchor, None
+
+
 def cmd_changes(root, chapter, requests):
     """For the include filter: each request is NUMBER FROM PATH ANCHOR (a listing of the chapter
-    that shows ANCHOR of PATH, steps/TO/FILE, marked against steps/FROM/FILE). Prints per request
-    `change NUMBER LINES CHANGED ADDED REMOVED REF-CHAPTER REF-NUMBER REF-ID` (LINES the line
-    numbers to mark, "3,5-7", then how many lines changed, were added, were removed; the REF- fields name the last listing before this one that showed the anchor of
-    steps/FROM/FILE, "-" when none did) or `problem NUMBER TEXT`; then `dep PATH` for each
-    chapter read; fields separated by tabs."""
+    that shows ANCHOR of PATH, steps/TO/FILE, marked against the region FROM names: see
+    change_origin). Prints per request `change NUMBER LINES CHANGED ADDED REMOVED REF-CHAPTER
+    REF-NUMBER REF-ID STEP ORIGIN` (LINES the line numbers to mark, "3,5-7", then how many lines
+    changed, were added, were removed; the REF- fields name the last listing before this one
+    that showed the earlier region, "-" when none did; STEP the earlier step's number, ORIGIN
+    the earlier file relative to its step when it is another file, else "-") or `problem NUMBER
+    TEXT`; then `dep PATH` for each chapter and earlier file read; fields separated by tabs."""
     stem = os.path.basename(chapter)[:-3]
     chapters = sorted(f[:-3] for f in os.listdir(top(root, "chapters"))
                       if re.match(r"^(\d\d-|appendix-).*\.md$", f) and f[:-3] <= stem)
@@ -992,37 +1029,34 @@ def cmd_changes(root, chapter, requests):
         for n, ident, attrs in chapter_listings(root, f"chapters/{c}.md"):
             if "include" in attrs and "anchor" in attrs:
                 shown.append((c, n, ident, attrs["include"], attrs["anchor"]))
-    out = []
+    out, deps = [], set()
     for k in range(0, len(requests) - 3, 4):
         num, frm, path, anchor = requests[k:k + 4]
-        parts = path.split("/")
-        if len(parts) < 3 or parts[0] != "steps":
-            out.append(f"problem\t{num}\tchanged-from=\"{frm}\" on an include of {path}: only a step's file can be "
-                       "compared with an earlier step")
+        step, old, old_anchor, problem = change_origin(root, frm, path, anchor)
+        if problem:
+            out.append(f"problem\t{num}\t{problem}")
             continue
-        old = "/".join(["steps", frm] + parts[2:])
-        if frm >= parts[1]:
-            out.append(f"problem\t{num}\tchanged-from=\"{frm}\" on an include of {path}: {frm} is not a step "
-                       f"before {parts[1]}")
-            continue
-        if not os.path.isdir(top(root, f"steps/{frm}")):
-            out.append(f"problem\t{num}\tchanged-from=\"{frm}\": step directory steps/{frm} not found")
-            continue
-        r = region_changes(root, old, path, anchor)
+        deps.add(old)
+        r = region_changes(root, old, path, anchor, old_anchor)
         if r is None:
-            out.append(f"problem\t{num}\tanchor '{anchor}' not found in {old} (changed-from=\"{frm}\" on "
+            out.append(f"problem\t{num}\tanchor '{old_anchor}' not found in {old} (changed-from=\"{frm}\" on "
                        f"the include of {path})")
             continue
         lines, changed, added, removed = r
         if not lines and not removed:
-            out.append(f"problem\t{num}\tanchor '{anchor}' is the same in {old} and {path}: nothing changed "
-                       "to mark (refer to the earlier listing instead of showing it again)")
+            same = f"anchor '{anchor}' is the same in {old} and {path}" if old_anchor == anchor else \
+                f"anchor '{old_anchor}' of {old} and anchor '{anchor}' of {path} are the same"
+            out.append(f"problem\t{num}\t{same}: nothing changed to mark (refer to the earlier listing "
+                       "instead of showing it again)")
             continue
-        ref = [s for s in shown if s[3] == old and s[4] == anchor
+        ref = [s for s in shown if s[3] == old and s[4] == old_anchor
                and (s[0] < stem or (s[0] == stem and s[1] < int(num)))]
         c, n, ident = (ref[-1][0], ref[-1][1], ref[-1][2]) if ref else ("-", "-", "-")
-        out.append(f"change\t{num}\t{ranges_text(lines)}\t{changed}\t{added}\t{removed}\t{c}\t{n}\t{ident}")
+        origin = old.split("/", 2)[2] if old.split("/", 2)[2] != path.split("/", 2)[2] else "-"
+        out.append(f"change\t{num}\t{ranges_text(lines)}\t{changed}\t{added}\t{removed}\t{c}\t{n}\t{ident}"
+                   f"\t{step[:2]}\t{origin}")
     out += [f"dep\tchapters/{c}.md" for c in chapters]
+    out += [f"dep\t{d}" for d in sorted(deps)]
     sys.stdout.write("".join(line + "\n" for line in out))
 
 

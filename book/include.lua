@@ -529,7 +529,9 @@ end
 -- Changed listings: ```{.c include="steps/03-framebuffer/console.c" anchor="edit"
 -- changed-from="02-uart"}``` shows the region as usual, with the lines that are new or changed
 -- since the same anchor of steps/02-uart/console.c marked, and says so in the caption, naming the
--- listing that showed the region before (the one this one replaces). book/booktool.py computes
+-- listing that showed the region before (the one this one replaces). Code that moved names its
+-- origin: changed-from="09-ipc:console.c#edit" (STEP:FILE#ANCHOR, FILE relative to steps/STEP,
+-- either part optional), and the caption names that file. book/booktool.py computes
 -- it (`booktool.py changes`), asked once per chapter for all of its changed listings; the first
 -- pass numbers the listings as the filter will (an include, or a diff) to name them.
 
@@ -549,7 +551,8 @@ function collect_change(el)
 end
 
 -- What booktool.py says of listing `number`: { lines = {[n] = true}, changed, added, removed,
--- ref_chapter, ref_number, ref_id }, or nil (the problem is reported).
+-- ref_chapter, ref_number, ref_id, step, origin }, or nil (the problem is reported). origin is
+-- the earlier file (relative to its step) when the code moved from another file, else "-".
 local function change_of(number)
   if not change_info then
     change_info = {}
@@ -565,7 +568,8 @@ local function change_of(number)
           for n = lo, hi do set[n] = true end
         end
         change_info[f[2]] = { lines = set, changed = tonumber(f[4]), added = tonumber(f[5]),
-                              removed = tonumber(f[6]), ref_chapter = f[7], ref_number = f[8], ref_id = f[9] }
+                              removed = tonumber(f[6]), ref_chapter = f[7], ref_number = f[8], ref_id = f[9],
+                              step = f[10], origin = f[11] }
       elseif f[1] == "problem" then
         change_info[f[2]] = { problem = f[3] }
       elseif f[1] == "dep" then
@@ -670,7 +674,7 @@ function changed_listing(number, id, cap, text, shown, classes, path, anchor, fr
   else
     table.insert(words, "changed since")
   end
-  local tail = { (c.ref_id ~= "-" and "of step " or "step ") .. (from:match("^(%d+)") or from) }
+  local tail = { (c.ref_id ~= "-" and "of step " or "step ") .. c.step }
   local what = {}
   if c.changed > 0 then table.insert(what, plural(c.changed, "line") .. " changed") end
   if c.added > 0 then table.insert(what, (#what > 0 and tostring(c.added) or plural(c.added, "line")) .. " added") end
@@ -696,7 +700,16 @@ function changed_listing(number, id, cap, text, shown, classes, path, anchor, fr
     inl:insert(pandoc.Link({ pandoc.Str("Listing"), pandoc.Space(), pandoc.Str(label_of .. "." .. c.ref_number) },
       "#" .. c.ref_id))
   end
-  for word in tail[1]:gmatch("%S+") do inl:insert(pandoc.Space()); inl:insert(pandoc.Str(word)) end
+  -- Code that moved from another file names it: "of step 02's console.c, with ...".
+  local head, rest = tail[1]:match("^(.-)(, .*)$")
+  for word in head:gmatch("%S+") do inl:insert(pandoc.Space()); inl:insert(pandoc.Str(word)) end
+  if c.origin ~= "-" then
+    inl[#inl].text = inl[#inl].text .. "’s"
+    inl:insert(pandoc.Space())
+    inl:insert(pandoc.Code(c.origin))
+  end
+  inl:insert(pandoc.Str(","))
+  for word in rest:sub(2):gmatch("%S+") do inl:insert(pandoc.Space()); inl:insert(pandoc.Str(word)) end
   local nchanged = c.changed + c.added
   record("changed", path, anchor, from, c.ref_chapter, c.ref_number, tostring(nchanged), tostring(c.removed))
   local code = pandoc.Div(blocks, pandoc.Attr("", { "changed-code" }, {}))

@@ -1007,22 +1007,61 @@ def suggested_breakages(_):
 def changed_listings(_):
     """A listing of an anchor that an earlier listing showed for an earlier step, with other
     text, is a changed listing (changed-from="THAT-STEP": its changed lines marked, its caption
-    naming the listing it replaces), and that caption names the right listing."""
-    listings = []    # book order: {chapter, number, path, anchor, changed}
-    for u in uses():
+    naming the listing it replaces), and that caption names the right listing. So is a listing
+    of code that moved: one whose lines are mostly those of a region an earlier chapter showed
+    under another file or anchor (changed-from="STEP:FILE#ANCHOR")."""
+    listings = listings_of(uses())
+    expect_true(listings, "no listing records in the .uses files (book/include.lua writes them)")
+    problems = changed_listing_problems(listings, TOP)
+    expect_eq(problems, [], "listings shown again without saying what changed")
+    changed_filter_probe()
+    moved_probe()
+
+
+def listings_of(records):
+    """The listings of the .uses records, in book order: {chapter, number, path, anchor, changed}
+    (changed: {frm, ref_chapter, ref_number} for a changed listing, else None)."""
+    listings = []
+    for u in records:
         if u[1] == "listing":
             listings.append(dict(chapter=u[0], number=u[2], path=u[3], anchor=u[4], changed=None))
         elif u[1] == "changed":
             listings[-1]["changed"] = dict(frm=u[4], ref_chapter=u[5], ref_number=u[6])
+    return listings
+
+
+# A listing is "moved code" when MOVED_SHARE of its lines (those with MOVED_WORD letters, digits
+# or _ or more, compared without their blanks) are, in order, lines of a region an earlier
+# chapter showed under another file or anchor, and it has MOVED_LINES such lines or more.
+MOVED_SHARE, MOVED_WORD, MOVED_LINES = 0.6, 4, 4
+
+
+def _moved_lines(lines):
+    return [re.sub(r"\s+", "", t) for t in lines if len(re.sub(r"\W", "", t)) >= MOVED_WORD]
+
+
+def moved_share(old, new):
+    """How much of region `new` (its lines) is region `old`'s, 0 to 1 (see MOVED_SHARE)."""
+    import difflib
+    a, b = _moved_lines(old), _moved_lines(new)
+    if len(b) < MOVED_LINES:
+        return 0.0
+    m = difflib.SequenceMatcher(None, b, a, autojunk=False)
+    return sum(x.size for x in m.get_matching_blocks()) / len(b)
+
+
+def changed_listing_problems(listings, root):
+    """What is wrong with the listings of the book (in book order, as changed_listings reads
+    them from the .uses files) in the tree at root: [text], one per listing."""
     regions = {}
 
     def text(path, anchor):
         if (path, anchor) not in regions:
-            r = booktool.region_lines(TOP, path, anchor)
+            r = booktool.region_lines(root, path, anchor)
             regions[path, anchor] = None if r is None else [t for _, t in r]
         return regions[path, anchor]
 
-    last, problems = {}, []
+    last, problems, seen = {}, [], []   # seen: the listings of steps' anchors before x
     for x in listings:
         parts = x["path"].split("/")
         if x["anchor"] == "-" or parts[0] != "steps" or len(parts) < 3:
@@ -1030,20 +1069,60 @@ def changed_listings(_):
         key = ("/".join(parts[2:]), x["anchor"])
         step, prev = parts[1], last.get(key)
         where = f"{x['chapter']}: listing {x['number']} (anchor '{x['anchor']}' of {x['path']})"
-        if prev and prev["step"] < step and text(prev["path"], x["anchor"]) != text(x["path"], x["anchor"]):
-            seen = f"listing {prev['number']} of {prev['chapter']} showed it for step {prev['step']}"
-            c = x["changed"]
+        c = x["changed"]
+        origin = None
+        if c:
+            m = booktool._ORIGIN.match(c["frm"])
+            if m and (m.group(2) or m.group(3)):
+                origin = (m.group(1), m.group(2) or key[0], m.group(3) or x["anchor"])
+        this = text(x["path"], x["anchor"])
+        if prev and prev["step"] < step and text(prev["path"], x["anchor"]) != this:
+            shown_at = f"listing {prev['number']} of {prev['chapter']} showed it for step {prev['step']}"
             if c is None:
-                problems.append(f"{where}: {seen}: add changed-from=\"{prev['step']}\" to the include")
+                problems.append(f"{where}: {shown_at}: add changed-from=\"{prev['step']}\" to the include")
             elif c["frm"] != prev["step"]:
-                problems.append(f"{where}: changed-from=\"{c['frm']}\", but {seen}")
+                problems.append(f"{where}: changed-from=\"{c['frm']}\", but {shown_at}")
             elif (f"chapters/{c['ref_chapter']}.md", c["ref_number"]) != (prev["chapter"], prev["number"]):
                 problems.append(f"{where}: the caption says it replaces listing {c['ref_number']} of "
-                                f"chapters/{c['ref_chapter']}.md, but {seen}")
+                                f"chapters/{c['ref_chapter']}.md, but {shown_at}")
+        elif origin:
+            # Moved code: the region named is the one the reader saw last under that file and
+            # anchor, and the caption names that listing.
+            ostep, ofile, oanchor = origin
+            shown = [y for y in seen if y["path"].split("/")[2:] == ofile.split("/") and y["anchor"] == oanchor]
+            o = shown[-1] if shown else None
+            if o and o["path"].split("/")[1] != ostep:
+                problems.append(f"{where}: changed-from=\"{c['frm']}\", but listing {o['number']} of "
+                                f"{o['chapter']} showed anchor '{oanchor}' of {ofile} for step "
+                                f"{o['path'].split('/')[1]}")
+            elif o and (f"chapters/{c['ref_chapter']}.md", c["ref_number"]) != (o["chapter"], o["number"]):
+                problems.append(f"{where}: the caption says it replaces listing {c['ref_number']} of "
+                                f"chapters/{c['ref_chapter']}.md, but listing {o['number']} of "
+                                f"{o['chapter']} showed anchor '{oanchor}' of {ofile}")
+        elif c is None and this and not (prev and text(prev["path"], x["anchor"]) == this):
+            # Code that moved to another file or anchor, shown again without saying so.
+            best = None
+            for y in seen:
+                q = y["path"].split("/")
+                if y["chapter"] == x["chapter"] or ("/".join(q[2:]), y["anchor"]) == key or q[1] > step:
+                    continue
+                old = text(y["path"], y["anchor"])
+                if not old or old == this:
+                    continue
+                share = moved_share(old, this)
+                if share >= MOVED_SHARE and (best is None or share > best[0]):
+                    best = (share, y)
+            if best:
+                y = best[1]
+                q = y["path"].split("/")
+                frm = q[1] + (":" + "/".join(q[2:]) if q[2:] != parts[2:] else "") \
+                    + ("#" + y["anchor"] if y["anchor"] != x["anchor"] else "")
+                problems.append(f"{where}: {round(best[0] * 100)}% of its lines are those of listing "
+                                f"{y['number']} of {y['chapter']} (anchor '{y['anchor']}' of {y['path']}): "
+                                f"add changed-from=\"{frm}\" to the include")
         last[key] = dict(x, step=step)
-    expect_true(listings, "no listing records in the .uses files (book/include.lua writes them)")
-    expect_eq(problems, [], "listings shown again without saying what changed")
-    changed_filter_probe()
+        seen.append(x)
+    return problems
 
 
 def changed_filter_probe():
@@ -1080,6 +1159,62 @@ def changed_filter_probe():
             "chapters/03-c.md: anchor 'g' is the same in steps/01-a/x.c and steps/02-b/x.c: nothing changed to "
             "mark (refer to the earlier listing instead of showing it again)"], "the errors of changed-from")
         expect_true(r.returncode == 1, f"pandoc's status on bad changed-from: {r.returncode}")
+
+
+def moved_probe():
+    """Code that moved, on made-up steps: step 02 shows f of step 01's x.c again as anchor g of
+    y.c, one line changed. Without changed-from the check names the listing and what to add;
+    with changed-from="01-a:x.c#f" the filter marks the line and names the listing replaced, and
+    the check is content; a file or anchor that is not there stops the filter."""
+    f = ("/* ANCHOR: f */\nint f(int x)\n{\n\tint y = x * 2;\n\tif (y > 10)\n\t\ty = 10;\n"
+         "\treturn y + 1;\n}\n/* ANCHOR_END: f */\n")
+    g = f.replace("ANCHOR: f", "ANCHOR: g").replace("ANCHOR_END: f", "ANCHOR_END: g") \
+         .replace("return y + 1;", "return y + 2;")
+    include = '```{.c include="steps/02-b/y.c" anchor="g"%s}\n```\n'
+    with tempfile.TemporaryDirectory(prefix="book-moved-") as tmp:
+        _write(tmp, {
+            "steps/01-a/x.c": f, "steps/02-b/y.c": g,
+            "chapters/01-a.md": '# A\n\n```{.c include="steps/01-a/x.c" anchor="f"}\n```\n',
+            "chapters/02-b.md": "# B\n\n" + include % "",
+            "chapters/03-c.md": "# C\n\n" + include % ' changed-from="01-a:x.c#f"',
+            "chapters/04-d.md": "# D\n\n" + include % ' changed-from="01-a:z.c#f"' + "\n"
+                                + include % ' changed-from="01-a:x.c#q"',
+        })
+
+        def filt(stem, ok=True):
+            r = run(["pandoc", "-f", "markdown", "--lua-filter", FILTER, "-t", "json", "-o", stem + ".json",
+                     f"chapters/{stem}.md"], cwd=tmp, timeout=60)
+            if ok:
+                expect_eq((r.returncode, r.stderr), (0, ""), f"pandoc on made-up chapters/{stem}.md")
+            return r
+
+        for stem in ("01-a", "02-b", "03-c"):
+            filt(stem)
+        uses_of = lambda *stems: listings_of(booktool.read_uses([os.path.join(tmp, s + ".uses") for s in stems]))
+        expect_eq(changed_listing_problems(uses_of("01-a", "02-b"), tmp), [
+            "chapters/02-b.md: listing 1 (anchor 'g' of steps/02-b/y.c): 75% of its lines are those of "
+            "listing 1 of chapters/01-a.md (anchor 'f' of steps/01-a/x.c): add "
+            "changed-from=\"01-a:x.c#f\" to the include"], "the check on moved code shown without changed-from")
+        expect_eq(changed_listing_problems(uses_of("01-a", "03-c"), tmp), [],
+                  "the check on moved code with changed-from=\"01-a:x.c#f\"")
+        with open(os.path.join(tmp, "03-c.json")) as fh:
+            doc = fh.read()
+        blocks = _code_blocks(json.loads(doc), [])
+        expect_eq([b[0] for b in blocks if b[0] != "caption"], [["c"], ["c", "changed"], ["c"]],
+                  "the blocks of a listing of moved code")
+        cap = pandoc_plain(blocks[0][1])
+        code = [x["c"][1] for x in json.loads(blocks[0][1])[0]["c"] if x["t"] == "Code"] \
+            if blocks[0][0] == "caption" else []
+        expect_true("replaces Listing 1.1 of step 01’s , with 1 line changed (marked)" in cap
+                    and code == ["x.c"] and "#01-a-listing-1" in doc,
+                    f"the caption of a listing of moved code: {cap!r}, code {code}")
+        r = filt("04-d", ok=False)
+        expect_eq(r.stderr.splitlines(), [
+            "chapters/04-d.md: file steps/01-a/z.c not found (changed-from=\"01-a:z.c#f\" on the include of "
+            "steps/02-b/y.c, anchor 'g')",
+            "chapters/04-d.md: anchor 'q' not found in steps/01-a/x.c (changed-from=\"01-a:x.c#q\" on the "
+            "include of steps/02-b/y.c)"], "the errors of changed-from on moved code")
+        expect_true(r.returncode == 1, f"pandoc's status on a bad changed-from: {r.returncode}")
 
 
 def pandoc_plain(inlines_json):
