@@ -25,7 +25,7 @@
 #define REV_TYPE(r)     (((r) >> 4) & 0xFF)    /* 0x08 = 3B, 0x0D = 3B+, 0x0E = 3A+ */
 
 /* Ask the firmware, in one message, for what it knows about the board, and print it.
- * QEMU does not implement the serial number and answers 0. */
+ * QEMU 7.2 does not implement the serial number and answers 0. */
 static void print_board_facts(void)
 {
     static struct mbox_msg m;

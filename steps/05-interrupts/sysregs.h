@@ -43,7 +43,7 @@
 /* ANCHOR_END: el2_regs */
 
 /* ANCHOR: pmu_regs */
-/* The Performance Monitors' cycle counter (Arm ARM D7, D13.3) */
+/* The cycle counter (Arm ARM, "The Performance Monitors Extension"; D13, "PMCCNTR_EL0") */
 #define PMCR_E                (UL(1) << 0)    /* PMCR_EL0.E: the counters count */
 #define PMCR_C                (UL(1) << 2)    /* PMCR_EL0.C: write 1 to reset the cycle counter */
 #define PMCNTENSET_C          (UL(1) << 31)   /* PMCNTENSET_EL0.C: the cycle counter is on */

@@ -34,7 +34,7 @@ void timer_delay_us(uint64_t us);
 /* ANCHOR_END: timer_read */
 
 /* ANCHOR: cntp_regs */
-/* CNTP_CTL_EL0, Counter-timer Physical Timer Control (Arm ARM D13.8). The timer's condition
+/* CNTP_CTL_EL0, Counter-timer Physical Timer Control (Arm ARM D13). The timer's condition
  * is met while CNTPCT_EL0 >= CNTP_CVAL_EL0, the compare value; it then asserts its
  * interrupt (local source 1, CNTPNS) until the compare value moves into the future. */
 #define CNTP_CTL_ENABLE   (UL(1) << 0)   /* ENABLE: the timer runs */

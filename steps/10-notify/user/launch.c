@@ -14,7 +14,8 @@
 #define CHILD_PRIO  100         /* what the console's `run` gives: launch's own priority and MCP */
 #define BLOCK_BITS  19          /* 512 KiB per child (launch has a 1 MiB untyped) */
 #define CYCLES      200
-#define EC_BRK64    0x3c        /* ESR_EL1.EC of a brk (Arm ARM D17.2.37) */
+/* ESR_EL1.EC of a brk (Arm ARM D13, "ESR_EL1, Exception Syndrome Register (EL1)") */
+#define EC_BRK64    0x3c
 
 static inline uint64_t instructions(void)    /* the cycle counter: under -icount, instructions */
 {

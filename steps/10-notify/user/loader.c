@@ -243,8 +243,8 @@ static void write_bootinfo(const struct build *b, seL4_BootInfo *bi, const char 
  * child will fetch the page through the instruction cache, which on the Cortex-A53 does not
  * look in the data cache, and which may still hold lines of this very physical page from a
  * program that had it before (the block's memory is reused after every kill). Arm ARM (DDI
- * 0487), B2.4.4 "Concurrent modification and execution of instructions" and the cache
- * maintenance rules of D7.5: clean the data cache to the Point of Unification (DC CVAU), DSB,
+ * 0487), B2.4.4 "Concurrent modification and execution of instructions" and D4.4, "Cache
+ * support": clean the data cache to the Point of Unification (DC CVAU), DSB,
  * invalidate the instruction cache (IC IVAU or IALLU), DSB, ISB. EL0 may not invalidate the
  * whole instruction cache (only lines by address, and only if SCTLR_EL1.UCI allows it), so
  * the loader asks the kernel: Page_Unify_Instruction does exactly that sequence for the

@@ -8,8 +8,8 @@
  *
  * Each thread has a buffer of its own, so the pointer must be the thread's own too: libsel4
  * keeps it in a thread-local variable. This library keeps it in TPIDR_EL0, the register
- * AArch64 gives user code for a thread pointer (Arm ARM D13.2.137), which the kernel saves and
- * restores with the thread's other registers (seL4_UserContext's tpidr_el0): a new thread
+ * AArch64 gives user code for a thread pointer (Arm ARM D13, "TPIDR_EL0"), which the kernel saves
+ * and restores with the thread's other registers (seL4_UserContext's tpidr_el0): a new thread
  * starts with what TCB_WriteRegisters put there. (Until step 09 it was one variable for the
  * whole program, and threads sharing an address space had to take turns with it.)
  */
