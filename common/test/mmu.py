@@ -4,6 +4,7 @@ commands that end in a kernel panic report."""
 import re
 
 from console import command, console
+from harness import PROMPT, CheckFailed
 
 PANIC = "*** kernel panic: core 0 halted"
 
@@ -21,10 +22,15 @@ def pt(m, va):
 
 
 def fault(step, line):
-    """Boot, type a `fault` command, wait for the panic; returns the report (LF line ends)."""
+    """Boot, type a `fault` command, wait for the panic; returns the report (LF line ends). A
+    command that comes back to the prompt did not fault: that fails at once, not when the
+    wait for the panic runs out."""
     with console(step) as m:
         m.mark()
         start_ = len(m.transcript)
         m.send(line + "\r")
-        m.expect(PANIC, timeout=20)
-        return m.transcript[start_:].decode(errors="replace").replace("\r", "")
+        end = m.expect(re.compile(re.escape(PANIC.encode()) + b"|" + PROMPT.pattern), timeout=20)
+        out = m.transcript[start_:].decode(errors="replace").replace("\r", "")
+        if end.group(0) != PANIC.encode():
+            raise CheckFailed(f"`{line}` came back to the prompt without a fault: {out[-300:]!r}")
+        return out
