@@ -1036,15 +1036,30 @@ def listings_of(records):
 MOVED_SHARE, MOVED_WORD, MOVED_LINES = 0.6, 4, 4
 
 
+_moved_cache = {}
+
+
 def _moved_lines(lines):
-    return [re.sub(r"\s+", "", t) for t in lines if len(re.sub(r"\W", "", t)) >= MOVED_WORD]
+    """The lines that count, without their blanks, and how often each comes (made once per
+    region: the check compares every listing with every earlier one)."""
+    import collections
+    key = tuple(lines)
+    if key not in _moved_cache:
+        kept = [re.sub(r"\s+", "", t) for t in lines if len(re.sub(r"\W", "", t)) >= MOVED_WORD]
+        _moved_cache[key] = kept, collections.Counter(kept)
+    return _moved_cache[key]
 
 
-def moved_share(old, new):
-    """How much of region `new` (its lines) is region `old`'s, 0 to 1 (see MOVED_SHARE)."""
+def moved_share(old, new, at_least=0.0):
+    """How much of region `new` (its lines) is region `old`'s, 0 to 1 (see MOVED_SHARE). When
+    the lines the two have in common, in any order, cannot reach `at_least`, it says 0.0
+    without looking for them in order (the check compares every listing with every earlier
+    one, and SequenceMatcher on each pair took most of its time)."""
     import difflib
-    a, b = _moved_lines(old), _moved_lines(new)
+    (a, count_a), (b, count_b) = _moved_lines(old), _moved_lines(new)
     if len(b) < MOVED_LINES:
+        return 0.0
+    if sum(count_b[k] for k in count_b.keys() & count_a.keys()) / len(b) < at_least:
         return 0.0
     m = difflib.SequenceMatcher(None, b, a, autojunk=False)
     return sum(x.size for x in m.get_matching_blocks()) / len(b)
@@ -1109,7 +1124,7 @@ def changed_listing_problems(listings, root):
                 old = text(y["path"], y["anchor"])
                 if not old or old == this:
                     continue
-                share = moved_share(old, this)
+                share = moved_share(old, this, MOVED_SHARE)
                 if share >= MOVED_SHARE and (best is None or share > best[0]):
                     best = (share, y)
             if best:
