@@ -184,7 +184,7 @@ def builds(_):
 @check("listings fit the paper", needs=("builds",))
 def listings_fit_paper(_):
     """In print.html (what WeasyPrint lays out) every listing line has at most 100 columns, so
-    none wraps without its hanging indent; no listing was highlighted by Pandoc (book/finish.lua
+    none runs out of its box (book/print.css does not let them wrap there); no listing was highlighted by Pandoc (book/finish.lua
     writes every language the book uses as plain text with its comments marked: a new language
     belongs in its table); booktool.fold keeps every character and the comment spans (a line cut
     inside a comment is closed and opened again)."""
