@@ -607,6 +607,11 @@ def cmd_html(out_dir, asts, pandoc_args):
     with open(keys_path + ".tmp", "w", encoding="utf-8") as f:
         json.dump(new_keys, f, indent=0, sort_keys=True)
     os.replace(keys_path + ".tmp", keys_path)
+    # index.html is make's target for all the pages: it is touched even when it was not made
+    # again, or every later `make book-html` would run this once more for nothing.
+    index = os.path.join(out_dir, "index.html")
+    if os.path.isfile(index):
+        os.utime(index)
 
 
 # ------------------------------------------------------------------------------------------

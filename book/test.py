@@ -102,7 +102,8 @@ def copy_tree(tmp):
     by built(); the copy keeps every file's time, so make in the copy redoes only what the
     check changes); returns its path. Not copied: the source pages (build/book/src/, 670 files:
     make writes them all again when any chapter changes, and every check that copies the tree
-    changes one) and what book-html does not read (the EPUB, the PDF and print.html)."""
+    changes one), what book-html does not read (the EPUB, the PDF and print.html), and what
+    only the steps' checks use (build/NN/debug, host and fuzz-corpus, build/exercise*)."""
     built()
     dst = os.path.join(tmp, "tree")
     os.makedirs(dst)
@@ -114,6 +115,13 @@ def copy_tree(tmp):
         out = set(common(d, names))
         if os.path.normpath(d) == BOOK:
             out |= {n for n in names if n == "src" or n.startswith(("print.html", "the-book-that-boots."))}
+        # Nor what only the steps' checks make: debug kernels, host tests, fuzz corpora, and
+        # workshop trees (a third of build/ when the checks ran first).
+        parent = os.path.dirname(os.path.normpath(d))
+        if parent == os.path.join(TOP, "build"):
+            out |= {n for n in names if n in ("debug", "host", "fuzz-corpus")}
+        elif os.path.normpath(d) == os.path.join(TOP, "build"):
+            out |= {n for n in names if n.startswith("exercise")}
         return out
 
     def copy_present(src, dst):
