@@ -35,7 +35,8 @@ BOOK_FIGURES := $(patsubst chapters/figures/%.dot,$(BOOK_FIG)/%.svg,$(wildcard c
 BOOK_GENERATED :=
 -include $(wildcard chapters/figures/*.mk)
 
-.PHONY: book book-html book-epub book-pdf book-check book-coverage book-figures book-generated
+.PHONY: book book-html book-epub book-pdf book-common book-check book-coverage book-figures \
+        book-generated
 
 ## book: the book: build/book/index.html (a page per chapter), EPUB and PDF
 book: book-html book-epub book-pdf
@@ -84,6 +85,12 @@ $(BOOK)/src/.done: $(BOOK_AST) $(BOOK_STEPSRC) book/booktool.py
 	@touch $@
 
 BOOK_WHOLE := $(BOOK)/book.json book/metadata.yaml book/finish.lua $(BOOK_SYNTAX)
+
+# What the HTML pages, the EPUB and the PDF all need: the chapters (with the figures and the
+# generated sessions they include) merged into book.json, and the stylesheet. Once it is made,
+# the three can be made at the same time by three makes (book/test.py does), since they share
+# nothing else.
+book-common: $(BOOK)/book.json $(BOOK)/book.css $(BOOK_FIGURES)
 
 # The HTML book: index.html (title and contents) and one page per chapter, NN-name.html. booktool.py
 # renders again only the pages whose inputs changed, and removes those of chapters that are gone.

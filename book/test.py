@@ -50,7 +50,7 @@ def chapters():
 # ------------------------------------------------------------------------------------------
 # The one build of the book the checks share
 
-_locks = {t: threading.Lock() for t in ("book-html", "book-epub", "book-pdf")}
+_locks = {t: threading.Lock() for t in ("book-common", "book-html", "book-epub", "book-pdf")}
 _builds = {}
 
 
@@ -60,9 +60,9 @@ def _make(target, timeout=600):
     with _locks[target]:
         if target not in _builds:
             start = time.monotonic()
-            # The HTML build runs its figure rules (boots of the kernels) two at a time: it is
-            # on the longest path of the run, with the PDF after it.
-            jobs = ["-j2"] if target == "book-html" else []
+            # The figure rules (boots of the kernels) and the chapters run two at a time: they
+            # are on the longest path of the run, with the PDF after them.
+            jobs = ["-j2"] if target in ("book-common", "book-html") else []
             r = run(["make", "--no-print-directory", *jobs, target], timeout=timeout)
             _builds[target] = dict(rc=r.returncode, out=r.stdout, err=r.stderr,
                                    seconds=time.monotonic() - start)
@@ -72,22 +72,28 @@ def _make(target, timeout=600):
     return b
 
 
+def built_common():
+    """What the HTML pages, the EPUB and the PDF share (make book-common: the chapters' ASTs,
+    book.json, the figures), built once; after it the three are made side by side."""
+    return _make("book-common")
+
+
 def built():
     """The HTML book, built once (the checks that copy the tree wait for it, not for the PDF)."""
+    built_common()
     return _make("book-html")
 
 
 def built_epub():
-    """The EPUB, after the HTML (whose build makes everything the EPUB and the PDF share: the
-    chapters' ASTs, book.json, the figures); it may then be made beside the PDF."""
-    built()
+    """The EPUB, after what it shares with the HTML and the PDF, beside them."""
+    built_common()
     return _make("book-epub")
 
 
 def built_pdf():
-    """The PDF, after the HTML; made here only, once per run, and only when its inputs
-    changed."""
-    built()
+    """The PDF, after what it shares with the HTML and the EPUB, beside them; made here only,
+    once per run, and only when its inputs changed."""
+    built_common()
     return _make("book-pdf")
 
 
@@ -153,6 +159,7 @@ def html_builds(_):
     for c in ["index"] + chapters():
         p = os.path.join(BOOK, c + ".html")
         expect_true(os.path.isfile(p) and os.path.getsize(p) > 0, f"make book-html did not write {p}")
+    quiet("book-common", built_common())
     quiet("book-html", b)
 
 
@@ -164,7 +171,7 @@ def quiet(target, b):
     expect_eq(chatter, [], f"unexpected output from make {target}")
 
 
-@check("epub-builds", cost=10, needs=("html-builds",))
+@check("epub-builds", cost=10)
 def epub_builds(_):
     """make book-epub writes the EPUB, and nothing warns."""
     b = built_epub()
@@ -176,7 +183,7 @@ def epub_builds(_):
     quiet("book-epub", b)
 
 
-@check("builds", cost=60, needs=("html-builds",))
+@check("builds", cost=60)
 def builds(_):
     """make book-pdf writes the PDF (the HTML and EPUB have their own checks), and nothing
     warns."""
