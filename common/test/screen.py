@@ -137,18 +137,24 @@ def read_text(step, screen, f, fg=FG, bg=BG, clock=False):
     """The screen as lines of text: every cell is matched against every glyph, on the rows
     above the cursor (so the cursor's cell reads too). A cell that is no glyph in fg on bg
     reads as '\\0'. The clock's corner reads as spaces, unless `clock`."""
+    # Each glyph as the bytes of its cell drawn in fg on bg (three per pixel, a row after the
+    # other): a cell reads as the glyph whose bytes it holds exactly, which is the same as its
+    # pixels being fg or bg in the glyph's pattern. (Comparing bytes, not pixel by pixel: a
+    # screen is 2,400 cells, and the checks read some thirty screens.)
+    px = {1: fg.to_bytes(3, "big"), 0: bg.to_bytes(3, "big")}
     shapes = {}
     for code in range(0x20, 0x7F):
-        shapes.setdefault(tuple(map(tuple, f.glyph(chr(code))[:-CURSOR_ROWS])), chr(code))
+        rows = f.glyph(chr(code))[:-CURSOR_ROWS]
+        shapes.setdefault(b"".join(px[bit] for r in rows for bit in r), chr(code))
+    rgb, stride, span, h = bytes(screen.rgb), 3 * screen.w, 3 * f.w, f.h - CURSOR_ROWS
     lines = []
     for row in range(screen.h // f.h):
-        line = ""
+        line = []
         for col in range(screen.w // f.w):
-            cell = screen.cell(f, col, row)[:-CURSOR_ROWS]
-            colours = {p for r in cell for p in r}
-            bits = tuple(tuple(int(p == fg) for p in r) for r in cell)
-            line += shapes.get(bits, "\0") if colours <= {fg, bg} else "\0"
-        lines.append(line)
+            at = row * f.h * stride + col * span
+            cell = b"".join(rgb[at + y * stride:at + y * stride + span] for y in range(h))
+            line.append(shapes.get(cell, "\0"))
+        lines.append("".join(line))
     return lines if clock else without_clock(step, lines)
 
 
