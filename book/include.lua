@@ -887,10 +887,13 @@ end
 -- gets the old line's indentation unless it has its own). fails= lists the checks that then
 -- fail, separated by spaces or commas. The block becomes a "Try it" box: the change as a diff
 -- of the real line, the command, and the checks that fail. The .uses file gets a line
---   breakage  STEP  FILE  LINE  delete|replace  FAILS  NEW-LINE
+--   breakage  STEP  FILE  LINE  delete|replace  FAILS  NEW-LINE  PROOF
 -- from which book/test.py makes the same change in a copy of the step and runs its checks.
+-- proof="test-exercises" (PROOF) leaves that to `make test-exercises`, for a box whose step's
+-- checks cost more than `make test`'s budget can pay again for each box.
 
-local BREAKAGE_ATTRS = { step = true, file = true, delete = true, replace = true, with = true, fails = true }
+local BREAKAGE_ATTRS = { step = true, file = true, delete = true, replace = true, with = true, fails = true,
+                         proof = true }
 
 local function squeeze(s)
   return (s:gsub("%s+", " "):gsub("^ ", ""):gsub(" $", ""))
@@ -918,6 +921,10 @@ local function breakage_block(el)
     return nil
   end
   local path = "steps/" .. a.step .. "/" .. a.file
+  if a.proof and a.proof ~= "test-exercises" then
+    fail("proof=\"%s\" on a breakage of %s: the only other proof is \"test-exercises\"", a.proof, path)
+    return nil
+  end
   if el.text:match("%S") then
     fail("the breakage block of %s is not empty: the line comes from the file, leave the block empty", path)
     return nil
@@ -948,7 +955,7 @@ local function breakage_block(el)
     new = new:gsub("%s+$", "")
   end
   record("breakage", a.step, a.file, tostring(n), new and "replace" or "delete", table.concat(names, " "),
-    new or "")
+    new or "", a.proof or "")
 
   local title = pandoc.Div({ pandoc.Plain({
     pandoc.Strong({ pandoc.Str("Try"), pandoc.Space(), pandoc.Str("it:") }), pandoc.Space(),

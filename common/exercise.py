@@ -350,6 +350,19 @@ def test_step(rep, step):
           f"({time.monotonic() - t0:.0f} s)", flush=True)
 
 
+def breakages(rep):
+    """The chapters' "Try it" boxes are exercises for the reader too: the book's check that
+    proves them (book/test.py, "every suggested breakage fails the checks it names"), here for
+    every box, also those marked proof="test-exercises" that make test leaves out."""
+    label = "book/every suggested breakage fails the checks it names (every box)"
+    r = subprocess.run([sys.executable, os.path.join(TOP, "common", "test", "run.py"), "--only",
+                        "book", "-k", "every suggested breakage"], cwd=TOP, capture_output=True,
+                       text=True, env=dict(os.environ, BOOTBOOK_BREAKAGES="all"), timeout=1800)
+    failed = [line for line in r.stdout.splitlines() if line.startswith("FAIL")]
+    rep.line(label, r.returncode == 0 and not failed,
+             "\n".join(failed) or (r.stdout + r.stderr)[-1500:])
+
+
 def main(argv):
     try:
         if len(argv) in (2, 3) and argv[0] == "make":
@@ -374,6 +387,8 @@ def main(argv):
                     test_step(rep, step)
                 else:
                     print(f"---- {step}: no exercises", flush=True)
+            if not argv[1:]:
+                breakages(rep)
             print(f"({time.monotonic() - t0:.0f} s)")
             print(f"{rep.passed} passed, {rep.failed} failed")
             return 1 if rep.failed else 0
