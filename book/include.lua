@@ -128,31 +128,30 @@ local function batch()
   end
 end
 
-local function tool(args)
-  local key = table.concat(args, "\t")
-  if queued[key] and answers[key] == nil and #queued_list > 0 then
-    batch()
-  end
-  if answers[key] ~= nil then
-    local out = answers[key]
-    local msg = out:match("^ERROR: ([^\n]*)")
-    if msg then
-      fail("%s", msg)
-      return nil
-    end
-    return out
-  end
-  local ok, out = pcall(pandoc.pipe, "python3", { "-S", script_dir .. "/booktool.py", table.unpack(args) }, "")
-  if not ok then
-    fail("book/booktool.py %s failed: %s", table.concat(args, " "), tostring(out.output or out))
-    return nil
-  end
+-- An answer of the tool, or nil after reporting the error it starts with.
+local function checked(out)
   local msg = out:match("^ERROR: ([^\n]*)")
   if msg then
     fail("%s", msg)
     return nil
   end
   return out
+end
+
+local function tool(args)
+  local key = table.concat(args, "\t")
+  if queued[key] and answers[key] == nil and #queued_list > 0 then
+    batch()
+  end
+  if answers[key] ~= nil then
+    return checked(answers[key])
+  end
+  local ok, out = pcall(pandoc.pipe, "python3", { "-S", script_dir .. "/booktool.py", table.unpack(args) }, "")
+  if not ok then
+    fail("book/booktool.py %s failed: %s", table.concat(args, " "), tostring(out.output or out))
+    return nil
+  end
+  return checked(out)
 end
 
 -- The anchor grammar lives in book/booktool.py alone (`booktool.py anchors FILE...`): which lines

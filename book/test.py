@@ -590,8 +590,7 @@ def include_filter(_):
             "build/gen/probe-table.md": "| figure | value |\n|---|--:|\n| `irq` | 139 |\n",
         })
         os.makedirs(os.path.join(tmp, "out"))
-        r = run(["pandoc", "--fail-if-warnings", "-f", "markdown", "--lua-filter", FILTER,
-                 "-t", "json", "-o", "out/10-good.json", "chapters/10-good.md"], cwd=tmp, timeout=60)
+        r = filter_chapter(tmp, "10-good", out="out/10-good.json", strict=True)
         expect_eq((r.returncode, r.stderr), (0, ""), "pandoc on a chapter with good includes")
         with open(os.path.join(tmp, "out", "10-good.json")) as f:
             blocks = _code_blocks(json.load(f), [])
@@ -636,8 +635,7 @@ def include_filter(_):
         expect_eq(links[-6:], ["src/steps/99-probe/probe.c.html#L5", "#10-good", "#10-good-a-section",
                                "#10-good-a-section", "#20-other", "#20-other-a-section"], "rewritten links")
 
-        r = run(["pandoc", "-f", "markdown", "--lua-filter", FILTER, "-t", "json",
-                 "-o", "out/90-bad.json", "chapters/90-bad.md"], cwd=tmp, timeout=60)
+        r = filter_chapter(tmp, "90-bad", out="out/90-bad.json")
         expect_eq(r.returncode, 1, "pandoc's exit status on broken includes")
         expect_eq(sorted(r.stderr.splitlines()), sorted(BAD_EXPECTED), "the error messages")
         expect_true(not os.path.exists(os.path.join(tmp, "out", "90-bad.json")),
@@ -965,6 +963,14 @@ BREAKAGE_PROBE_EXPECTED = [
 ]
 
 
+def filter_chapter(tmp, stem, out=None, strict=False):
+    """The include filter on the made-up chapters/STEM.md of the tree at tmp: Pandoc to JSON in
+    `out` (default STEM.json), with --fail-if-warnings when `strict`; returns the process."""
+    return run(["pandoc", *(["--fail-if-warnings"] if strict else []), "-f", "markdown",
+                "--lua-filter", FILTER, "-t", "json", "-o", out or stem + ".json",
+                f"chapters/{stem}.md"], cwd=tmp, timeout=60)
+
+
 def break_step(tree, step, file, line, kind, new):
     """Delete line `line` of steps/STEP/FILE in the copy, or put `new` in its place."""
     p = os.path.join(tree, "steps", step, file)
@@ -988,8 +994,7 @@ def suggested_breakages(_):
     with tempfile.TemporaryDirectory(prefix="book-breakage-") as tmp:
         _write(tmp, {"steps/99-probe/probe.S": PROBE_S + "    nop\n",
                      "chapters/90-bad.md": BREAKAGE_PROBE})
-        r = run(["pandoc", "-f", "markdown", "--lua-filter", FILTER, "-t", "json",
-                 "-o", "out.json", "chapters/90-bad.md"], cwd=tmp, timeout=60)
+        r = filter_chapter(tmp, "90-bad", out="out.json")
         expect_eq(r.returncode, 1, "pandoc's exit status on broken breakage blocks")
         expect_eq(sorted(r.stderr.splitlines()), sorted(BREAKAGE_PROBE_EXPECTED),
                   "the filter's error messages on broken breakage blocks")
@@ -1180,8 +1185,7 @@ def changed_filter_probe():
             "chapters/03-c.md": '# C\n\n```{.c include="steps/02-b/x.c" anchor="h" changed-from="01-a"}\n```\n\n'
                                 '```{.c include="steps/02-b/x.c" anchor="g" changed-from="01-a"}\n```\n',
         })
-        r = run(["pandoc", "--fail-if-warnings", "-f", "markdown", "--lua-filter", FILTER, "-t", "json",
-                 "-o", "02-b.json", "chapters/02-b.md"], cwd=tmp, timeout=60)
+        r = filter_chapter(tmp, "02-b", strict=True)
         expect_eq((r.returncode, r.stderr), (0, ""), "pandoc on a chapter with a changed listing")
         with open(os.path.join(tmp, "02-b.json")) as f:
             doc = f.read()
@@ -1192,8 +1196,7 @@ def changed_filter_probe():
         cap = pandoc_plain(blocks[0][1])
         expect_true("replaces Listing 1.2 of step 01, with 1 line changed (marked)" in cap
                     and "#01-a-listing-2" in doc, f"the caption of a changed listing: {cap!r}")
-        r = run(["pandoc", "-f", "markdown", "--lua-filter", FILTER, "-t", "json", "-o", "03-c.json",
-                 "chapters/03-c.md"], cwd=tmp, timeout=60)
+        r = filter_chapter(tmp, "03-c")
         expect_eq(r.stderr.splitlines(), [
             "chapters/03-c.md: anchor 'h' not found in steps/01-a/x.c (changed-from=\"01-a\" on the include "
             "of steps/02-b/x.c)",
@@ -1222,15 +1225,9 @@ def moved_probe():
                                 + include % ' changed-from="01-a:x.c#q"',
         })
 
-        def filt(stem, ok=True):
-            r = run(["pandoc", "-f", "markdown", "--lua-filter", FILTER, "-t", "json", "-o", stem + ".json",
-                     f"chapters/{stem}.md"], cwd=tmp, timeout=60)
-            if ok:
-                expect_eq((r.returncode, r.stderr), (0, ""), f"pandoc on made-up chapters/{stem}.md")
-            return r
-
         for stem in ("01-a", "02-b", "03-c"):
-            filt(stem)
+            r = filter_chapter(tmp, stem, strict=True)
+            expect_eq((r.returncode, r.stderr), (0, ""), f"pandoc on made-up chapters/{stem}.md")
         uses_of = lambda *stems: listings_of(booktool.read_uses([os.path.join(tmp, s + ".uses") for s in stems]))
         expect_eq(changed_listing_problems(uses_of("01-a", "02-b"), tmp), [
             "chapters/02-b.md: listing 1 (anchor 'g' of steps/02-b/y.c): 75% of its lines are those of "
@@ -1249,7 +1246,7 @@ def moved_probe():
         expect_true("replaces Listing 1.1 of step 01’s , with 1 line changed (marked)" in cap
                     and code == ["x.c"] and "#01-a-listing-1" in doc,
                     f"the caption of a listing of moved code: {cap!r}, code {code}")
-        r = filt("04-d", ok=False)
+        r = filter_chapter(tmp, "04-d")
         expect_eq(r.stderr.splitlines(), [
             "chapters/04-d.md: file steps/01-a/z.c not found (changed-from=\"01-a:z.c#f\" on the include of "
             "steps/02-b/y.c, anchor 'g')",
