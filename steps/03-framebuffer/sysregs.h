@@ -26,7 +26,7 @@ static inline uint64_t core_id(void)
 /* ANCHOR_END: sysregs */
 
 /* ANCHOR: pmu */
-/* The PMU's cycle counter (Arm ARM, D7 "The Performance Monitors Extension"). */
+/* The PMU's cycle counter (Arm ARM, "The Performance Monitors Extension"). */
 #define PMCR_E            (1ul << 0)   /* PMCR_EL0.E: enable the counters */
 #define PMCNTENSET_C      (1ul << 31)  /* PMCNTENSET_EL0.C: enable the cycle counter */
 #define PMCCFILTR_NSH     (1ul << 27)  /* PMCCFILTR_EL0.NSH: count at EL2 too (we run there) */

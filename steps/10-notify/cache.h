@@ -56,7 +56,7 @@ static inline void cache_flush_range(const volatile void *p, uint64_t len)
  * (dsb ish), then invalidate the whole instruction cache of every core (ic ialluis: the
  * program will fetch through other virtual addresses than p, so invalidating by address
  * would not do), wait, and synchronise (Arm ARM B2.4.4, "Concurrent modification and
- * execution of instructions"; D7.5, "Cache maintenance requirements"). */
+ * execution of instructions"; D4.4, "Cache support"). */
 static inline void cache_sync_code(const volatile void *p, uint64_t len)
 {
     uint64_t line = cache_line_size();
