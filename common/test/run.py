@@ -244,7 +244,7 @@ def run_all(groups, workers, verbose, times):
         cpu[j.key] = sum(m.cpu for m in harness.started.machines)
         return r
 
-    # The steps' builds come first, two at a time (each its own directory), and every other
+    # The steps' builds come first, one a worker (each in its own directory), and every other
     # job waits for all of them: a check may boot another step (the bench goals of 06 measure
     # 05), and the book's figure rules run make in the steps too.
     builds = [j for j in jobs if j.label.endswith("/build")]
